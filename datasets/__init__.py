@@ -1,0 +1,1 @@
+"""TFDS builders for the data the zoo builds offline."""

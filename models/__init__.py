@@ -1,0 +1,1 @@
+"""The zoo's methods, one package each."""

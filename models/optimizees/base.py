@@ -1,0 +1,73 @@
+"""The task-family interface and the seeding that keeps splits disjoint.
+
+A task family is a distribution over optimization problems. All methods are batched
+over tasks: a task batch is a nest of tensors with a leading batch axis, and the
+optimizee parameters are a list of tensors `[B, ...]`, one per parameter tensor of a
+single problem.
+
+Seeds: task i of split s gets the stateless seed `(SPLITS[s] * 1_000_003 + salt, i)`.
+Different splits (and families, through `salt`) therefore never draw the same task,
+and task i is the same in a batch of 10 as in a batch of 1,000.
+"""
+
+import tensorflow as tf
+
+__all__ = ["SPLITS", "TaskFamily", "task_seeds"]
+
+SPLITS = {"train": 1, "validation": 2, "test": 3}
+# Evaluations with --seed=s draw test tasks s * TEST_BLOCK, s * TEST_BLOCK + 1, ...
+TEST_BLOCK = 1_000_000
+
+
+def task_seeds(split: str, start, count: int, salt: int) -> tf.Tensor:
+  """Stateless seeds `[count, 2]` (int32) of tasks `start .. start+count-1` of `split`."""
+  if split not in SPLITS:
+    raise ValueError(f"split must be one of {sorted(SPLITS)}; received: {split!r}")
+  index = tf.cast(start, tf.int32) + tf.range(count, dtype=tf.int32)
+  code = tf.fill([count], tf.constant(SPLITS[split] * 1_000_003 + salt, tf.int32))
+  return tf.stack([code, index], axis=1)
+
+
+class TaskFamily:
+  """A distribution over optimization problems, batched over tasks.
+
+  Subclasses (frozen dataclasses) implement `sample_one(seed) -> (task, params)` for
+  one task and `loss(task, params, step) -> [B]` for a batch.
+  """
+
+  name = "base"
+  salt = 0
+
+  def sample_one(self, seed):
+    raise NotImplementedError
+
+  def sample(self, seeds):
+    """(task batch, initial parameters `[B, ...]`) for seeds `[B, 2]`."""
+    # Stateless random ops have no vectorised form, so tasks are drawn by `map_fn`;
+    # this runs once per batch of tasks, outside the optimization steps.
+    outputs = tf.function(self.sample_one, autograph=False).get_concrete_function(
+        tf.TensorSpec([2], tf.int32)).structured_outputs
+    signature = tf.nest.map_structure(
+        lambda t: tf.TensorSpec(t.shape, t.dtype), outputs)
+    return tf.map_fn(self.sample_one, seeds, fn_output_signature=signature,
+                     parallel_iterations=32)
+
+  def seeds(self, split: str, start, count: int) -> tf.Tensor:
+    return task_seeds(split, start, count, self.salt)
+
+  def loss(self, task, params, step):
+    """Per-task training loss `[B]` at optimization step `step` (minibatch losses for
+    stochastic families)."""
+    raise NotImplementedError
+
+  def eval_loss(self, task, params):
+    """Per-task loss `[B]` used for reporting; the full objective where it differs."""
+    return self.loss(task, params, tf.constant(0))
+
+  def loss_and_grads(self, task, params, step):
+    """(loss `[B]`, gradients of each task's loss w.r.t. its own parameters)."""
+    with tf.GradientTape() as tape:
+      tape.watch(params)
+      loss = self.loss(task, params, step)
+    # Tasks are independent, so d(sum of losses)/d(params) is each task's gradient.
+    return loss, tape.gradient(loss, params)

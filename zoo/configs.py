@@ -1,0 +1,144 @@
+"""Configs: frozen dataclasses, checked overrides, and their JSON form.
+
+Every registered model has a frozen dataclass config. Users change it in two ways:
+keyword overrides (`zoo.create(name, unroll_length=10)`) and the CLI's
+`--params_override=a=1,b=2`. Both go through `apply_overrides`, which refuses an
+unknown key with the list of valid ones and coerces strings to the field's type.
+"""
+
+import dataclasses
+import json
+import typing
+from typing import Any, Mapping
+
+__all__ = [
+    "ConfigError",
+    "apply_overrides",
+    "config_from_dict",
+    "config_to_dict",
+    "config_to_json",
+    "parse_params_override",
+]
+
+
+class ConfigError(ValueError):
+  """A config key or value that does not fit the model's config."""
+
+
+def _field_types(config_cls) -> dict:
+  hints = typing.get_type_hints(config_cls)
+  return {f.name: hints[f.name] for f in dataclasses.fields(config_cls)}
+
+
+def _coerce(key: str, value: Any, field_type: Any) -> Any:
+  """Converts `value` (often a string from the command line) to `field_type`."""
+  origin = typing.get_origin(field_type)
+  args = typing.get_args(field_type)
+  if origin is typing.Union:  # Optional[X]
+    if value is None or (isinstance(value, str) and value.lower() == "none"):
+      return None
+    non_none = [a for a in args if a is not type(None)]
+    return _coerce(key, value, non_none[0])
+  if origin in (tuple, list):
+    if isinstance(value, str):
+      parts = [p for p in value.replace(";", ":").split(":") if p]
+    else:
+      parts = list(value)
+    item_type = args[0] if args else str
+    return tuple(_coerce(key, p, item_type) for p in parts)
+  try:
+    if field_type is bool:
+      if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in ("true", "1", "yes"):
+          return True
+        if lowered in ("false", "0", "no"):
+          return False
+        raise ValueError(value)
+      if isinstance(value, (bool, int)) and value in (0, 1):
+        return bool(value)
+      raise ValueError(value)
+    if field_type is int:
+      if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+      if isinstance(value, bool):
+        raise ValueError(value)
+      return int(float(value)) if isinstance(value, str) and "e" in value.lower() else int(value)
+    if field_type is float:
+      return float(value)
+    if field_type is str:
+      if not isinstance(value, str):
+        raise ValueError(value)
+      return value
+  except (TypeError, ValueError) as e:
+    raise ConfigError(
+        f"Config key '{key}' expects {getattr(field_type, '__name__', field_type)}; "
+        f"received: {key}={value!r}") from e
+  return value
+
+
+def apply_overrides(config, overrides: Mapping[str, Any]):
+  """Returns `config` with `overrides` applied, each key checked and coerced.
+
+  Raises:
+    ConfigError: naming the unknown key and listing the valid ones, or naming a key
+      whose value does not convert to the field's type.
+  """
+  types = _field_types(type(config))
+  unknown = sorted(k for k in overrides if k not in types)
+  if unknown:
+    raise ConfigError(
+        f"Unknown config key(s) {unknown} for {type(config).__name__}. "
+        f"Valid keys: {', '.join(sorted(types))}.")
+  values = {k: _coerce(k, v, types[k]) for k, v in overrides.items()}
+  try:  # A config's __post_init__ may validate the combination of values.
+    return dataclasses.replace(config, **values)
+  except ValueError as e:
+    raise ConfigError(f"Invalid config {type(config).__name__}: {e}") from e
+
+
+def parse_params_override(text: str) -> dict:
+  """Parses `a=1,b=2` (Model Garden's `--params_override` form) into a dict.
+
+  Tuple values use ':' between items: `hidden_sizes=20:20`.
+  """
+  result = {}
+  if not text or not text.strip():
+    return result
+  for item in text.split(","):
+    item = item.strip()
+    if not item:
+      continue
+    if "=" not in item:
+      raise ConfigError(
+          f"params_override items must look like key=value; received: {item!r}")
+    key, value = item.split("=", 1)
+    key = key.strip()
+    if key in result:
+      raise ConfigError(f"params_override sets '{key}' twice")
+    result[key] = value.strip()
+  return result
+
+
+def config_to_dict(config) -> dict:
+  return {k: list(v) if isinstance(v, tuple) else v
+          for k, v in dataclasses.asdict(config).items()}
+
+
+def config_from_dict(config_cls, data: Mapping[str, Any]):
+  """Builds `config_cls` from a dict (e.g. a checkpoint's config.json)."""
+  types = _field_types(config_cls)
+  unknown = sorted(k for k in data if k not in types)
+  if unknown:
+    raise ConfigError(
+        f"Unknown config key(s) {unknown} for {config_cls.__name__}. "
+        f"Valid keys: {', '.join(sorted(types))}.")
+  values = {k: _coerce(k, v, types[k]) for k, v in data.items()}
+  try:
+    return config_cls(**values)
+  except ValueError as e:
+    raise ConfigError(f"Invalid config {config_cls.__name__}: {e}") from e
+
+
+def config_to_json(config) -> str:
+  return json.dumps(config_to_dict(config), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,325 @@
+r"""The zoo's command line.
+
+    bazel run //zoo:main -- --mode=list
+    bazel run //zoo:main -- --mode=info --model=l2l_lstm.quadratic10
+    bazel run //zoo:main -- --mode=evaluate                  # every shipped model
+    bazel run //zoo:main -- --mode=train --model=l2l_lstm.quadratic10 \
+        --model_dir=/tmp/l2l --train_steps=2000 --export_dir=zoo/checkpoints
+    bazel run //zoo:main -- --mode=finetune --model=l2l_lstm.quadratic10 \
+        --model_dir=/tmp/ft --params_override=dim=20 --train_steps=200
+
+Every flag value is checked before anything is written; a bad one stops with a usage
+error and a non-zero exit. Relative paths are taken from the directory `bazel run`
+was called in.
+"""
+
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from absl import app
+from absl import flags
+from absl import logging
+
+FLAGS = flags.FLAGS
+
+MODES = ("list", "info", "evaluate", "train", "finetune")
+
+flags.DEFINE_enum("mode", "evaluate", MODES, "What to do.")
+flags.DEFINE_string(
+    "model", "*",
+    "A registered name, or a wildcard (`l2l_lstm.*`, `*`) for list/info/evaluate.")
+flags.DEFINE_string("model_dir", None,
+                    "Training state (checkpoints, TensorBoard summaries) for "
+                    "train/finetune; a killed run resumes from here.")
+flags.DEFINE_string("params_override", "",
+                    "Config overrides, `key=value,key=value` (tuples: `20:20`).")
+flags.DEFINE_enum("distribution_strategy", "one_device",
+                  ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
+                  "tf.distribute strategy for train/finetune.")
+flags.DEFINE_integer("num_gpus", 0, "GPUs for one_device / mirrored.", lower_bound=0)
+flags.DEFINE_integer("cpu_replicas", 0,
+                     "Split the CPU into this many logical devices (0: don't), so "
+                     "`mirrored` runs several replicas without accelerators.",
+                     lower_bound=0)
+flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for `tpu`.")
+flags.DEFINE_integer("seed", 0, "Seeds initialisation and task streams (train); picks "
+                     "the block of test tasks (evaluate).", lower_bound=0)
+flags.DEFINE_integer("train_steps", None, "Training steps (default: the config's).",
+                     lower_bound=1)
+flags.DEFINE_string("output_dir", "zoo_output", "Evaluation tables and plots.")
+flags.DEFINE_string("export_dir", None,
+                    "train/finetune: checkpoint store to export the result into "
+                    "(default: MODEL_DIR/export). `zoo/checkpoints` is the shipped one.")
+flags.DEFINE_string("init_checkpoint", None,
+                    "finetune/evaluate: an exported checkpoint folder (with "
+                    "config.json, metadata.json, model.weights.h5) to start from "
+                    "instead of the shipped one.")
+flags.DEFINE_integer("num_tasks", None, "evaluate: test tasks (default: the config's).",
+                     lower_bound=1)
+flags.DEFINE_integer("num_validation_tasks", None,
+                     "evaluate: validation tasks for tuning baselines.", lower_bound=1)
+flags.DEFINE_boolean("evaluate_after_train", True,
+                     "train/finetune: evaluate the result and record its metrics in "
+                     "the exported metadata.")
+
+
+def _path(path):
+  """Resolves a user path against the directory `bazel run` was started from."""
+  if path is None or os.path.isabs(path):
+    return path
+  base = os.environ.get("BUILD_WORKING_DIRECTORY") or os.getcwd()
+  return os.path.normpath(os.path.join(base, path))
+
+
+def _git_commit() -> str:
+  root = os.environ.get("BUILD_WORKSPACE_DIRECTORY") or os.path.dirname(
+      os.path.dirname(os.path.abspath(__file__)))
+  try:
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=root, check=True, capture_output=True,
+                           text=True).stdout.strip()
+    return commit + ("+uncommitted" if dirty else "")
+  except (OSError, subprocess.CalledProcessError):
+    return "unknown"
+
+
+def _versions() -> dict:
+  import keras  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return {"python": platform.python_version(), "tensorflow": tf.__version__,
+          "keras": keras.__version__, "numpy": np.__version__}
+
+
+class _Plan:
+  """The checked inputs of a run: everything is validated before anything is written."""
+
+  def __init__(self):
+    import zoo  # pylint: disable=g-import-not-at-top
+    from zoo import configs  # pylint: disable=g-import-not-at-top
+    from zoo import registry  # pylint: disable=g-import-not-at-top
+    self.mode = FLAGS.mode
+    try:
+      self.names = registry.resolve(FLAGS.model)
+      self.overrides = configs.parse_params_override(FLAGS.params_override)
+    except (zoo.UnknownModelError, zoo.ConfigError) as e:
+      raise app.UsageError(str(e)) from e
+    if self.mode in ("train", "finetune"):
+      if len(self.names) != 1:
+        raise app.UsageError(f"--mode={self.mode} takes one --model name; "
+                             f"{FLAGS.model!r} matches {self.names}")
+      if not FLAGS.model_dir:
+        raise app.UsageError(f"--mode={self.mode} needs --model_dir")
+    if self.mode == "train" and FLAGS.init_checkpoint:
+      raise app.UsageError("--init_checkpoint is for finetune/evaluate; train starts "
+                           "from scratch")
+    if FLAGS.init_checkpoint and len(self.names) != 1:
+      raise app.UsageError("--init_checkpoint needs one --model name")
+    if FLAGS.distribution_strategy == "tpu" and FLAGS.tpu is None:
+      raise app.UsageError("--distribution_strategy=tpu needs --tpu")
+    if (FLAGS.distribution_strategy == "multi_worker_mirrored"
+        and "TF_CONFIG" not in os.environ):
+      raise app.UsageError("--distribution_strategy=multi_worker_mirrored needs "
+                           "TF_CONFIG set on every worker")
+    if self.mode == "evaluate" and not FLAGS.init_checkpoint:
+      store = zoo.CheckpointStore()
+      shipped = [n for n in self.names if store.has(n)]
+      if FLAGS.model in ("*", "all") or any(c in FLAGS.model for c in "*?["):
+        self.names = shipped
+      elif not shipped:
+        raise app.UsageError(
+            f"{self.names[0]} has no shipped checkpoint; evaluate one you trained "
+            "with --init_checkpoint=EXPORTED_FOLDER")
+    # Check the overrides against each config now, not after training started.
+    self.configs = {}
+    for name in self.names:
+      try:
+        self.configs[name] = self._config(name)
+      except (zoo.ConfigError, zoo.CheckpointError) as e:
+        raise app.UsageError(str(e)) from e
+    self.model_dir = _path(FLAGS.model_dir)
+    self.output_dir = _path(FLAGS.output_dir)
+    self.export_dir = _path(FLAGS.export_dir) or (
+        os.path.join(self.model_dir, "export") if self.model_dir else None)
+
+  def _config(self, name):
+    import zoo  # pylint: disable=g-import-not-at-top
+    from zoo import checkpoints  # pylint: disable=g-import-not-at-top
+    from zoo import configs  # pylint: disable=g-import-not-at-top
+    if FLAGS.init_checkpoint:
+      folder = _path(FLAGS.init_checkpoint)
+      path = os.path.join(folder, checkpoints.CONFIG_FILE)
+      if not os.path.isfile(path):
+        raise zoo.CheckpointError(
+            f"--init_checkpoint={folder} has no {checkpoints.CONFIG_FILE}; give an "
+            "exported checkpoint folder (e.g. MODEL_DIR/export/<name>)")
+      import json  # pylint: disable=g-import-not-at-top
+      with open(path) as f:
+        base = configs.config_from_dict(type(zoo.get_spec(name).config), json.load(f))
+      return configs.apply_overrides(base, self.overrides)
+    has_shipped = zoo.CheckpointStore().has(name)
+    if self.mode == "finetune" and not has_shipped:
+      raise zoo.CheckpointError(
+          f"{name} has no shipped checkpoint to fine-tune; pass --init_checkpoint="
+          "EXPORTED_FOLDER or use --mode=train")
+    pretrained = self.mode in ("finetune", "evaluate") and has_shipped
+    return zoo.get_config(name, pretrained=pretrained, **self.overrides)
+
+
+def _load_pretrained(name, config):
+  """The model for finetune/evaluate, from --init_checkpoint or the shipped store."""
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import checkpoints  # pylint: disable=g-import-not-at-top
+  spec = zoo.get_spec(name)
+  model = spec.build(config)
+  if FLAGS.init_checkpoint:
+    folder = _path(FLAGS.init_checkpoint)
+    import json  # pylint: disable=g-import-not-at-top
+    meta_path = os.path.join(folder, checkpoints.METADATA_FILE)
+    signature = None
+    if os.path.isfile(meta_path):
+      with open(meta_path) as f:
+        signature = json.load(f).get("variables")
+    checkpoints.load_weights_file(
+        model, os.path.join(folder, checkpoints.WEIGHTS_FILE), signature,
+        source=f"--init_checkpoint={folder}")
+  else:
+    zoo.CheckpointStore().load_weights(model, name)
+  model.zoo_name = name
+  model.zoo_config = config
+  return model
+
+
+def _evaluate(name, model, config, log=print):
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  spec = zoo.get_spec(name)
+  context = evaluation.EvalContext(
+      output_dir=_path(FLAGS.output_dir), seed=FLAGS.seed, num_tasks=FLAGS.num_tasks,
+      num_validation_tasks=FLAGS.num_validation_tasks, log=log)
+  return spec.evaluate(model, config, context)
+
+
+def run_list(plan):
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  store = zoo.CheckpointStore()
+  rows = [[n, "yes" if store.has(n) else "no", zoo.get_spec(n).summary]
+          for n in plan.names]
+  print(evaluation.format_table(["model", "pretrained", "summary"], rows))
+
+
+def run_info(plan):
+  import zoo  # pylint: disable=g-import-not-at-top
+  for name in plan.names:
+    print(zoo.model_card(name).text())
+
+
+def run_evaluate(plan):
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  if not plan.names:
+    print("No shipped checkpoints match --model; nothing to evaluate.")
+    return
+  summary = []
+  for name in plan.names:
+    config = plan.configs[name]
+    print(f"Evaluating {name} ...", flush=True)
+    t0 = time.time()
+    report = _evaluate(name, _load_pretrained(name, config), config)
+    print(report.text(), flush=True)
+    print(f"({name}: {time.time() - t0:.0f}s)\n", flush=True)
+    for claim in report.claims or [evaluation.Claim("-", "(reported, no claim)", "-",
+                                                     True)]:
+      summary.append([name, claim.statement, claim.measured,
+                      "yes" if claim.holds else "NO"])
+  print(evaluation.format_table(
+      ["model", "claim", "measured", "holds"], summary,
+      title=f"Summary: every evaluated model (plots in {plan.output_dir})"))
+
+
+def _strategy():
+  from zoo import distribute  # pylint: disable=g-import-not-at-top
+  if FLAGS.cpu_replicas:
+    distribute.configure_logical_cpus(FLAGS.cpu_replicas)
+  return distribute.get_distribution_strategy(
+      FLAGS.distribution_strategy, num_gpus=FLAGS.num_gpus, tpu_address=FLAGS.tpu)
+
+
+def run_train(plan):
+  import keras  # pylint: disable=g-import-not-at-top
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import api  # pylint: disable=g-import-not-at-top
+  from zoo import configs  # pylint: disable=g-import-not-at-top
+  from zoo import distribute  # pylint: disable=g-import-not-at-top
+  from zoo import training  # pylint: disable=g-import-not-at-top
+  name = plan.names[0]
+  spec = zoo.get_spec(name)
+  config = plan.configs[name]
+  strategy = _strategy()
+  keras.utils.set_random_seed(FLAGS.seed)
+  with strategy.scope():
+    if plan.mode == "finetune":
+      model = _load_pretrained(name, config)
+    else:
+      model = spec.build(config)
+      model.zoo_name = name
+      model.zoo_config = config
+  os.makedirs(plan.model_dir, exist_ok=True)
+  t0 = time.time()
+  context = training.TrainContext(model_dir=plan.model_dir, strategy=strategy,
+                                  seed=FLAGS.seed, train_steps=FLAGS.train_steps)
+  train_metrics = spec.train(model, config, context)
+  wall = time.time() - t0
+  if not distribute.is_chief(strategy):
+    print(f"worker done: {train_metrics}")
+    return
+  metadata = {
+      "command": "bazel run //zoo:main -- " + " ".join(sys.argv[1:]),
+      "mode": plan.mode,
+      "flags": {f: getattr(FLAGS, f) for f in (
+          "model", "params_override", "distribution_strategy", "num_gpus", "seed",
+          "train_steps", "init_checkpoint")},
+      "seed": FLAGS.seed,
+      "steps": train_metrics.get("train_steps"),
+      "wall_time_s": round(wall, 1),
+      "versions": _versions(),
+      "git_commit": _git_commit(),
+      "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+      "training": train_metrics,
+      "metrics": {},
+  }
+  if FLAGS.evaluate_after_train:
+    report = _evaluate(name, model, config)
+    print(report.text())
+    metadata["metrics"] = report.metrics
+    metadata["claims"] = [{"statement": c.statement, "measured": c.measured,
+                           "holds": c.holds} for c in report.claims]
+    metadata["evaluation"] = (
+        f"zoo:main --mode=evaluate --seed={FLAGS.seed} (test tasks block "
+        f"{FLAGS.seed}, {report.metrics.get('num_test_tasks', '?')} tasks)")
+  card = api.ModelCard(name=name, paper=spec.paper, summary=spec.summary,
+                       claim=spec.claim, deviations=tuple(spec.deviations),
+                       config=configs.config_to_dict(config), pretrained=True,
+                       metadata=metadata).text()
+  store = zoo.CheckpointStore(plan.export_dir)
+  path = store.export(name, model, configs.config_to_dict(config), metadata, card)
+  print(f"Exported {name} to {path}")
+
+
+def main(argv):
+  if not FLAGS["verbosity"].present:
+    logging.set_verbosity(logging.WARNING)  # TF's INFO lines drown the progress.
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  plan = _Plan()
+  {"list": run_list, "info": run_info, "evaluate": run_evaluate,
+   "train": run_train, "finetune": run_train}[plan.mode](plan)
+
+
+if __name__ == "__main__":
+  app.run(main)
