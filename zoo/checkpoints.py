@@ -55,40 +55,48 @@ def sha256_file(path: str) -> str:
   return h.hexdigest()
 
 
-def _relative_path(variable_path: str) -> str:
-  """`model_name/layer/kernel` -> `layer/kernel`: independent of the model's name."""
-  parts = variable_path.split("/", 1)
-  return parts[1] if len(parts) == 2 else parts[0]
-
-
 def variable_signature(model) -> list:
-  """[(path, shape)] of every weight of `model`, in order."""
-  return [[_relative_path(v.path), [int(d) for d in v.shape]] for v in model.weights]
+  """[[path, shape]] of every weight of `model`, in Keras' (deterministic) order."""
+  return [[v.path, [int(d) for d in v.shape]] for v in model.weights]
+
+
+def _layer(path: str) -> str:
+  return path.rsplit("/", 1)[0] if "/" in path else path
 
 
 def check_signature(model, expected: list, source: str):
-  """Raises CheckpointError naming the first weight that does not fit."""
+  """Raises CheckpointError naming the first weight that does not fit.
+
+  Weights are matched in order (as Keras loads them); their paths name the layer in
+  the message.
+  """
   actual = variable_signature(model)
-  actual_map = {p: s for p, s in actual}
-  expected_map = {p: s for p, s in expected}
+  expected_paths = {p for p, _ in expected}
+  actual_paths = {p for p, _ in actual}
   for path, shape in expected:
-    layer = path.rsplit("/", 1)[0]
-    if path not in actual_map:
+    if path not in actual_paths and len(expected) > len(actual):
       raise CheckpointError(
           f"{source} does not fit the model: it has weight '{path}' (layer "
-          f"'{layer}', shape {tuple(shape)}) that the model lacks. Was the model built "
-          "with a different architecture config?")
-    if actual_map[path] != shape:
-      raise CheckpointError(
-          f"{source} does not fit the model: layer '{layer}' weight '{path}' has shape "
-          f"{tuple(shape)} in the checkpoint but {tuple(actual_map[path])} in the model.")
+          f"'{_layer(path)}', shape {tuple(shape)}) that the model lacks "
+          f"({len(expected)} weights in the checkpoint, {len(actual)} in the model). "
+          "Was the model built with a different architecture config?")
   for path, shape in actual:
-    if path not in expected_map:
+    if path not in expected_paths and len(actual) > len(expected):
       raise CheckpointError(
           f"{source} does not fit the model: the model's weight '{path}' (layer "
-          f"'{path.rsplit('/', 1)[0]}', shape {tuple(shape)}) is not in the checkpoint.")
-  if [p for p, _ in actual] != [p for p, _ in expected]:
-    raise CheckpointError(f"{source} lists the model's weights in another order.")
+          f"'{_layer(path)}', shape {tuple(shape)}) is not in the checkpoint "
+          f"({len(expected)} weights in the checkpoint, {len(actual)} in the model).")
+  if len(actual) != len(expected):
+    raise CheckpointError(
+        f"{source} does not fit the model: {len(expected)} weights in the checkpoint, "
+        f"{len(actual)} in the model.")
+  for (e_path, e_shape), (a_path, a_shape) in zip(expected, actual):
+    if e_shape != a_shape:
+      stored_as = f" (stored as '{e_path}')" if e_path != a_path else ""
+      raise CheckpointError(
+          f"{source} does not fit the model: layer '{_layer(a_path)}' weight "
+          f"'{a_path}' has shape {tuple(e_shape)} in the checkpoint{stored_as} "
+          f"but {tuple(a_shape)} in the model.")
 
 
 def _write_json_atomic(path: str, data) -> None:

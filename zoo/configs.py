@@ -8,6 +8,7 @@ unknown key with the list of valid ones and coerces strings to the field's type.
 
 import dataclasses
 import json
+import types
 import typing
 from typing import Any, Mapping
 
@@ -30,22 +31,35 @@ def _field_types(config_cls) -> dict:
   return {f.name: hints[f.name] for f in dataclasses.fields(config_cls)}
 
 
+def _auto(value):
+  """int, float or str, whichever a command-line item (or JSON value) reads as."""
+  if not isinstance(value, str):
+    return value
+  for kind in (int, float):
+    try:
+      return kind(value)
+    except ValueError:
+      pass
+  return value
+
+
 def _coerce(key: str, value: Any, field_type: Any) -> Any:
   """Converts `value` (often a string from the command line) to `field_type`."""
   origin = typing.get_origin(field_type)
   args = typing.get_args(field_type)
-  if origin is typing.Union:  # Optional[X]
+  if origin in (typing.Union, types.UnionType):  # Optional[X], X | None
     if value is None or (isinstance(value, str) and value.lower() == "none"):
       return None
     non_none = [a for a in args if a is not type(None)]
     return _coerce(key, value, non_none[0])
-  if origin in (tuple, list):
+  if origin in (tuple, list) or field_type in (tuple, list):
     if isinstance(value, str):
       parts = [p for p in value.replace(";", ":").split(":") if p]
     else:
       parts = list(value)
-    item_type = args[0] if args else str
-    return tuple(_coerce(key, p, item_type) for p in parts)
+    if args and args[0] is not Ellipsis:
+      return tuple(_coerce(key, p, args[0]) for p in parts)
+    return tuple(_auto(p) for p in parts)  # A bare `tuple`: infer each item.
   try:
     if field_type is bool:
       if isinstance(value, str):
@@ -121,6 +135,7 @@ def parse_params_override(text: str) -> dict:
 
 
 def config_to_dict(config) -> dict:
+  """A JSON-ready dict (tuples become lists; `config_from_dict` turns them back)."""
   return {k: list(v) if isinstance(v, tuple) else v
           for k, v in dataclasses.asdict(config).items()}
 

@@ -142,6 +142,11 @@ class _Plan:
         self.configs[name] = self._config(name)
       except (zoo.ConfigError, zoo.CheckpointError) as e:
         raise app.UsageError(str(e)) from e
+    if self.mode == "finetune":
+      try:
+        _load_pretrained(self.names[0], self.configs[self.names[0]])
+      except zoo.CheckpointError as e:  # e.g. an override that changes the layers.
+        raise app.UsageError(str(e)) from e
     self.model_dir = _path(FLAGS.model_dir)
     self.output_dir = _path(FLAGS.output_dir)
     self.export_dir = _path(FLAGS.export_dir) or (
@@ -317,8 +322,14 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   plan = _Plan()
-  {"list": run_list, "info": run_info, "evaluate": run_evaluate,
-   "train": run_train, "finetune": run_train}[plan.mode](plan)
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import training  # pylint: disable=g-import-not-at-top
+  try:
+    {"list": run_list, "info": run_info, "evaluate": run_evaluate,
+     "train": run_train, "finetune": run_train}[plan.mode](plan)
+  except (zoo.CheckpointError, zoo.ConfigError, training.TrainingDivergedError) as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ class ModelSpec:
     summary: one line for `--mode=list`.
     deviations: where the implementation departs from the paper, and why.
     claim: the headline claim the evaluation checks, in words.
+    smoke_loss: `smoke_loss(model, config) -> scalar`: a tiny, cheap loss that
+      depends on every trainable weight; the registry-driven test suite checks that
+      each weight gets a finite gradient from it.
   """
   name: str
   config: Any
@@ -57,7 +60,7 @@ class ModelSpec:
   summary: str
   claim: str = ""
   deviations: Sequence[str] = ()
-  extra: dict = dataclasses.field(default_factory=dict)
+  smoke_loss: Optional[Callable] = None
 
   @property
   def method(self) -> str:

@@ -79,6 +79,25 @@ def format_duration(seconds: float) -> str:
   return f"{hours}h{minutes:02d}m"
 
 
+class _KerasWeights(tf.Module):
+  """Every weight of a Keras layer or model, by position, for `tf.train.Checkpoint`.
+
+  Keras 3 models are not reliably trackable (layers held in Python lists are left
+  out of a `tf.train.Checkpoint`), so the loop checkpoints their weight lists.
+  """
+
+  def __init__(self, layer):
+    super().__init__(name=None)
+    self.values = list(layer.weights)
+
+
+def _trackable(obj):
+  import keras  # pylint: disable=g-import-not-at-top
+  if isinstance(obj, keras.layers.Layer):
+    return _KerasWeights(obj)
+  return obj
+
+
 def _to_floats(metrics) -> dict:
   return {k: float(v) for k, v in metrics.items()}
 
@@ -144,8 +163,9 @@ def run_loop(*,
   step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
   best_var = tf.Variable(math.inf, dtype=tf.float64, trainable=False, name="best")
   best_step_var = tf.Variable(-1, dtype=tf.int64, trainable=False, name="best_step")
-  ckpt = tf.train.Checkpoint(global_step=step_var, best_objective=best_var,
-                             best_step=best_step_var, **objects)
+  ckpt = tf.train.Checkpoint(
+      global_step=step_var, best_objective=best_var, best_step=best_step_var,
+      **{k: _trackable(v) for k, v in objects.items()})
   manager = tf.train.CheckpointManager(ckpt, write_dir, max_to_keep=max_to_keep)
   if manager.latest_checkpoint:
     ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()

@@ -20,7 +20,7 @@ class L2LConfig:
   Evaluation: claims checked against the tuned baselines (None = report only).
   """
   # Architecture.
-  hidden_sizes: tuple = (20, 20)
+  hidden_sizes: tuple[int, ...] = (20, 20)
   preprocess: str = "log_and_sign"  # or "none"
   preprocess_k: float = 5.0
   output_scale: float = 0.1
@@ -35,8 +35,14 @@ class L2LConfig:
   unroll_length: int = 20
   meta_batch_size: int = 128
   meta_learning_rate: float = 1e-3
+  # "constant", or "cosine": decays to meta_learning_rate / 100 over train_steps.
+  meta_lr_schedule: str = "constant"
   meta_grad_clip: Optional[float] = None
   second_derivatives: bool = False
+  # The meta-objective is sum_t [f(theta_t) + meta_loss_log_weight * log f(theta_t)];
+  # 0 is the paper's. The log term rewards relative progress on functions whose loss
+  # is already small, which the plain sum ignores.
+  meta_loss_log_weight: float = 0.0
   train_steps: int = 2000
   validate_every: int = 100
   num_validation_tasks: int = 100
@@ -51,6 +57,12 @@ class L2LConfig:
     if self.preprocess not in ("log_and_sign", "none"):
       raise ValueError(f"preprocess must be 'log_and_sign' or 'none'; received: "
                        f"{self.preprocess!r}")
+    if self.meta_lr_schedule not in ("constant", "cosine"):
+      raise ValueError(f"meta_lr_schedule must be 'constant' or 'cosine'; received: "
+                       f"{self.meta_lr_schedule!r}")
+    if self.meta_loss_log_weight < 0:
+      raise ValueError(f"meta_loss_log_weight must be >= 0; received: "
+                       f"{self.meta_loss_log_weight}")
     if self.problem not in optimizees.FAMILIES:
       raise ValueError(f"problem must be one of {sorted(optimizees.FAMILIES)}; "
                        f"received: {self.problem!r}")

@@ -11,6 +11,12 @@ PAPER = ("Andrychowicz, Denil, Gomez, Hoffman, Pfau, Schaul, Shillingford, de Fr
          "(arXiv 1606.04474).")
 
 DEVIATIONS = (
+    "Quadratics: the meta-objective adds 0.05 * log f(theta_t) to the paper's "
+    "sum of f(theta_t), and the meta-learning rate decays (cosine, to 1/100). With "
+    "the plain sum the LSTM ends at 0.46 x tuned Adam's mean loss but below Adam on "
+    "only 54-64% of the functions: the sum ignores progress on functions whose loss "
+    "is already small. The weight was chosen on validation functions (log weight 0: "
+    "ratio 0.48, 64% wins; 0.05: 0.59, 83%; pure log: 0.81, 81%).",
     "Output scale 0.1 with LogAndSign (k=5) preprocessing on quadratics; the authors' "
     "code uses no preprocessing and scale 1 there (which loses to tuned Adam here), "
     "and scale 0.01 elsewhere.",
@@ -24,11 +30,12 @@ DEVIATIONS = (
 
 QUADRATIC10 = config_lib.L2LConfig(
     problem="quadratic", dim=10, meta_batch_size=128, train_steps=2000,
+    meta_loss_log_weight=0.05, meta_lr_schedule="cosine",
     claim_max_ratio_vs_adam=0.8, claim_min_win_rate_vs_adam=0.7)
 
 DIGITS_MLP = config_lib.L2LConfig(
     problem="digits_mlp", mlp_hidden=20, mlp_activation="sigmoid",
-    mlp_batch_size=128, meta_batch_size=4, train_steps=1500, validate_every=100,
+    mlp_batch_size=128, meta_batch_size=4, train_steps=1000, validate_every=100,
     num_validation_tasks=50, checkpoint_every=25)
 
 registry.register(registry.ModelSpec(
@@ -43,6 +50,7 @@ registry.register(registry.ModelSpec(
     claim=("on 100 held-out quadratics, mean loss at step 100 at most 0.8 x the tuned "
            "Adam's, and lower than tuned Adam on at least 70% of the functions."),
     deviations=DEVIATIONS,
+    smoke_loss=train.smoke_loss,
 ))
 
 registry.register(registry.ModelSpec(
@@ -58,4 +66,5 @@ registry.register(registry.ModelSpec(
     deviations=DEVIATIONS + (
         "8x8 digits from scikit-learn instead of MNIST (no download); meta-batch of "
         "4 networks per step.",),
+    smoke_loss=train.smoke_loss,
 ))

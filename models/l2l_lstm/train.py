@@ -27,25 +27,35 @@ from models.l2l_lstm import optimizer as optimizer_lib
 from zoo import distribute
 from zoo import training
 
-__all__ = ["make_optimize_fn", "make_train_step", "optimize", "train", "unroll"]
+__all__ = [
+    "make_optimize_fn", "make_train_step", "optimize", "smoke_loss", "train", "unroll",
+]
+
+
+def _meta_term(loss, log_weight: float):
+  """f(theta_t), plus log_weight * log f(theta_t) (0: the paper's objective)."""
+  if log_weight:
+    return loss + log_weight * tf.math.log(loss + 1e-12)
+  return loss
 
 
 def unroll(family, init_update, task, params, state, start_step, length: int,
-           second_derivatives: bool):
-  """Runs the learned optimizer for `length` steps; returns (per-task sum of
-  f(theta_t) for t = 1..length `[B]`, final params, final state)."""
+           second_derivatives: bool, log_weight: float = 0.0):
+  """Runs the learned optimizer for `length` steps; returns (per-task sum over
+  t = 1..length of f(theta_t) + log_weight * log f(theta_t) `[B]`, final params,
+  final state)."""
   _, update = init_update
   total = tf.zeros_like(family.loss(task, params, start_step))
   for i in tf.range(length):
     step = start_step + i
     loss, grads = family.loss_and_grads(task, params, step)
     if i > 0:  # f(theta_0) of this unroll does not depend on phi.
-      total += loss
+      total += _meta_term(loss, log_weight)
     if not second_derivatives:
       grads = [tf.stop_gradient(g) for g in grads]
     updates, state = update(grads, state)
     params = [p + u for p, u in zip(params, updates)]
-  total += family.loss(task, params, start_step + length)
+  total += _meta_term(family.loss(task, params, start_step + length), log_weight)
   return total, params, state
 
 
@@ -67,7 +77,7 @@ def make_train_step(net, meta_optimizer, family, config, strategy):
       with tf.GradientTape() as tape:
         per_task, params, state = unroll(
             family, init_update, task, params, state, u * config.unroll_length,
-            config.unroll_length, config.second_derivatives)
+            config.unroll_length, config.second_derivatives, config.meta_loss_log_weight)
         # Scaled to the global batch: summed over replicas it is the global mean.
         loss = tf.nn.compute_average_loss(per_task, global_batch_size=global_batch)
       grads = tape.gradient(loss, variables)
@@ -89,6 +99,16 @@ def make_train_step(net, meta_optimizer, family, config, strategy):
             "final_loss": strategy.reduce(sum_, final, axis=None)}
 
   return step
+
+
+def smoke_loss(net, config):
+  """A one-unroll meta-loss on two small tasks (for the registry-driven tests)."""
+  family = config.family()
+  task, params = family.sample(family.seeds("train", 0, 2))
+  state = optimizer_lib.lstm_update_fns(net)[0](params)
+  per_task, _, _ = unroll(family, optimizer_lib.lstm_update_fns(net), task, params,
+                          state, 0, 3, second_derivatives=False)
+  return tf.reduce_mean(per_task)
 
 
 def make_optimize_fn(net, family, steps: int, record_every: int = 1):
@@ -127,8 +147,13 @@ def train(net, config, context: training.TrainContext) -> dict:
   strategy = context.strategy
   family = config.family()
   total = context.train_steps or config.train_steps
+  learning_rate = config.meta_learning_rate
+  if config.meta_lr_schedule == "cosine":
+    updates = total * (config.optimization_steps // config.unroll_length)
+    learning_rate = keras.optimizers.schedules.CosineDecay(
+        config.meta_learning_rate, decay_steps=updates, alpha=0.01)
   with strategy.scope():
-    meta_optimizer = keras.optimizers.Adam(config.meta_learning_rate)
+    meta_optimizer = keras.optimizers.Adam(learning_rate)
     # Built inside the scope, before strategy.run (see DESIGN.md, distribution).
     meta_optimizer.build(net.trainable_variables)
   step_fn = make_train_step(net, meta_optimizer, family, config, strategy)

@@ -1,0 +1,72 @@
+"""The CLI: bad flags exit non-zero before writing anything; list and info work."""
+
+import os
+
+from absl.testing import absltest
+from absl.testing import parameterized
+
+from tests import cli_util
+
+
+class BadFlagsTest(parameterized.TestCase):
+
+  @parameterized.named_parameters(
+      ("unknown_mode", ["--mode=bogus"], "mode"),
+      ("unknown_model", ["--mode=train", "--model=l2l_lstm.quadratc10"],
+       "Closest registered names: l2l_lstm.quadratic10"),
+      ("unknown_override", ["--mode=train", "--params_override=hiden=3"],
+       "Unknown config key"),
+      ("bad_override_value", ["--mode=train", "--params_override=unroll_length=x"],
+       "unroll_length"),
+      ("inconsistent_override", ["--mode=train", "--params_override=unroll_length=30"],
+       "multiple of unroll_length"),
+      ("malformed_override", ["--mode=train", "--params_override=dim"], "key=value"),
+      ("zero_steps", ["--mode=train", "--train_steps=0"], "train_steps"),
+      ("negative_seed", ["--mode=train", "--seed=-1"], "seed"),
+      ("unknown_strategy", ["--mode=train", "--distribution_strategy=gpu"],
+       "distribution_strategy"),
+      ("multi_worker_without_tf_config",
+       ["--mode=train", "--distribution_strategy=multi_worker_mirrored"], "TF_CONFIG"),
+      ("tpu_without_address", ["--mode=train", "--distribution_strategy=tpu"],
+       "needs --tpu"),
+      ("wildcard_for_train", ["--mode=train", "--model=l2l_lstm.*"],
+       "takes one --model name"),
+      ("positional_argument", ["--mode=train", "stray"], "Unexpected arguments"),
+      ("finetune_override_that_changes_layers",
+       ["--mode=finetune", "--params_override=hidden_sizes=8:20"],
+       "layer 'lstm_0'"),
+      ("init_checkpoint_not_a_checkpoint",
+       ["--mode=finetune", "--init_checkpoint=does_not_exist"], "has no config.json"),
+  )
+  def test_bad_flags_exit_nonzero_and_write_nothing(self, flags, message):
+    cwd = self.create_tempdir().full_path
+    defaults = ["--model=l2l_lstm.quadratic10", "--model_dir=run", "--output_dir=out"]
+    result = cli_util.run_cli(defaults + flags, cwd=cwd, timeout=300)
+    self.assertNotEqual(result.returncode, 0, msg=result.stdout)
+    self.assertIn(message, result.stderr + result.stdout)
+    self.assertEqual(os.listdir(cwd), [], "a rejected command wrote files")
+
+  def test_train_needs_model_dir(self):
+    cwd = self.create_tempdir().full_path
+    result = cli_util.run_cli(["--mode=train", "--model=l2l_lstm.quadratic10"],
+                              cwd=cwd)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn("needs --model_dir", result.stderr)
+    self.assertEqual(os.listdir(cwd), [])
+
+
+class ListInfoTest(absltest.TestCase):
+
+  def test_list_and_info(self):
+    cwd = self.create_tempdir().full_path
+    result = cli_util.run_cli(["--mode=list"], cwd=cwd)
+    self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+    self.assertIn("l2l_lstm.quadratic10", result.stdout)
+    result = cli_util.run_cli(["--mode=info", "--model=l2l_lstm.quadratic10"], cwd=cwd)
+    self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+    self.assertIn("Learning to learn by gradient descent", result.stdout)
+    self.assertEqual(os.listdir(cwd), [])
+
+
+if __name__ == "__main__":
+  absltest.main()
