@@ -98,17 +98,25 @@ def apply_overrides(config, overrides: Mapping[str, Any]):
     ConfigError: naming the unknown key and listing the valid ones, or naming a key
       whose value does not convert to the field's type.
   """
-  types = _field_types(type(config))
-  unknown = sorted(k for k in overrides if k not in types)
+  return _build(type(config), overrides, base=config)
+
+
+def _build(config_cls, values: Mapping[str, Any], base=None):
+  """`config_cls(**values)` (or `base` with `values` replaced), keys checked and
+  values coerced; a `__post_init__` that rejects the combination -> ConfigError."""
+  types = _field_types(config_cls)
+  unknown = sorted(k for k in values if k not in types)
   if unknown:
     raise ConfigError(
-        f"Unknown config key(s) {unknown} for {type(config).__name__}. "
+        f"Unknown config key(s) {unknown} for {config_cls.__name__}. "
         f"Valid keys: {', '.join(sorted(types))}.")
-  values = {k: _coerce(k, v, types[k]) for k, v in overrides.items()}
-  try:  # A config's __post_init__ may validate the combination of values.
-    return dataclasses.replace(config, **values)
+  coerced = {k: _coerce(k, v, types[k]) for k, v in values.items()}
+  try:
+    if base is not None:
+      return dataclasses.replace(base, **coerced)
+    return config_cls(**coerced)
   except ValueError as e:
-    raise ConfigError(f"Invalid config {type(config).__name__}: {e}") from e
+    raise ConfigError(f"Invalid config {config_cls.__name__}: {e}") from e
 
 
 def parse_params_override(text: str) -> dict:
@@ -142,17 +150,7 @@ def config_to_dict(config) -> dict:
 
 def config_from_dict(config_cls, data: Mapping[str, Any]):
   """Builds `config_cls` from a dict (e.g. a checkpoint's config.json)."""
-  types = _field_types(config_cls)
-  unknown = sorted(k for k in data if k not in types)
-  if unknown:
-    raise ConfigError(
-        f"Unknown config key(s) {unknown} for {config_cls.__name__}. "
-        f"Valid keys: {', '.join(sorted(types))}.")
-  values = {k: _coerce(k, v, types[k]) for k, v in data.items()}
-  try:
-    return config_cls(**values)
-  except ValueError as e:
-    raise ConfigError(f"Invalid config {config_cls.__name__}: {e}") from e
+  return _build(config_cls, data)
 
 
 def config_to_json(config) -> str:

@@ -63,7 +63,9 @@ def get_distribution_strategy(name: str = "one_device",
         f"Unknown distribution_strategy {name!r}; valid: {', '.join(STRATEGIES)}.")
   if num_gpus < 0:
     raise ValueError(f"num_gpus must be >= 0; received: num_gpus={num_gpus}")
-  available_gpus = tf.config.list_logical_devices("GPU")
+  # Physical, not logical, devices: listing logical ones initialises the runtime,
+  # after which collective ops (multi-worker) can no longer be configured.
+  available_gpus = tf.config.list_physical_devices("GPU")
   if num_gpus > len(available_gpus):
     raise ValueError(
         f"num_gpus={num_gpus} but this machine has {len(available_gpus)} GPU(s).")

@@ -120,12 +120,6 @@ class _Plan:
                            "from scratch")
     if FLAGS.init_checkpoint and len(self.names) != 1:
       raise app.UsageError("--init_checkpoint needs one --model name")
-    if FLAGS.distribution_strategy == "tpu" and FLAGS.tpu is None:
-      raise app.UsageError("--distribution_strategy=tpu needs --tpu")
-    if (FLAGS.distribution_strategy == "multi_worker_mirrored"
-        and "TF_CONFIG" not in os.environ):
-      raise app.UsageError("--distribution_strategy=multi_worker_mirrored needs "
-                           "TF_CONFIG set on every worker")
     if self.mode == "evaluate" and not FLAGS.init_checkpoint:
       store = zoo.CheckpointStore()
       shipped = [n for n in self.names if store.has(n)]
@@ -265,7 +259,7 @@ def run_train(plan):
   name = plan.names[0]
   spec = zoo.get_spec(name)
   config = plan.configs[name]
-  strategy = _strategy()
+  strategy = plan.strategy
   keras.utils.set_random_seed(FLAGS.seed)
   with strategy.scope():
     if plan.mode == "finetune":
@@ -275,6 +269,7 @@ def run_train(plan):
       model.zoo_name = name
       model.zoo_config = config
   os.makedirs(plan.model_dir, exist_ok=True)
+  git_commit = _git_commit()  # The code the run starts from.
   t0 = time.time()
   context = training.TrainContext(model_dir=plan.model_dir, strategy=strategy,
                                   seed=FLAGS.seed, train_steps=FLAGS.train_steps)
@@ -293,7 +288,7 @@ def run_train(plan):
       "steps": train_metrics.get("train_steps"),
       "wall_time_s": round(wall, 1),
       "versions": _versions(),
-      "git_commit": _git_commit(),
+      "git_commit": git_commit,
       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
       "training": train_metrics,
       "metrics": {},
@@ -318,10 +313,29 @@ def run_train(plan):
 
 def main(argv):
   if not FLAGS["verbosity"].present:
-    logging.set_verbosity(logging.WARNING)  # TF's INFO lines drown the progress.
+    # TF's INFO lines and its retracing heuristics (each baseline and grid compiles
+    # once, by design) drown the progress lines.
+    logging.set_verbosity(logging.WARNING)
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    tf.get_logger().setLevel("ERROR")
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  if FLAGS.distribution_strategy == "tpu" and FLAGS.tpu is None:
+    raise app.UsageError("--distribution_strategy=tpu needs --tpu")
+  if (FLAGS.distribution_strategy == "multi_worker_mirrored"
+      and "TF_CONFIG" not in os.environ):
+    raise app.UsageError("--distribution_strategy=multi_worker_mirrored needs "
+                         "TF_CONFIG set on every worker")
+  strategy = None
+  if FLAGS.mode in ("train", "finetune"):
+    # First: collective ops (multi-worker) and logical devices must be configured
+    # before TensorFlow runs any op, and importing the catalog may run some.
+    try:
+      strategy = _strategy()
+    except ValueError as e:
+      raise app.UsageError(str(e)) from e
   plan = _Plan()
+  plan.strategy = strategy
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import training  # pylint: disable=g-import-not-at-top
   try:

@@ -125,8 +125,15 @@ def make_optimize_fn(net, family, steps: int, record_every: int = 1):
 
 
 def optimize(net, family, seeds, steps: int, record_every: int = 1):
-  """Eval losses `[steps // record_every + 1, B]` of the learned optimizer on tasks."""
-  return make_optimize_fn(net, family, steps, record_every)(seeds)
+  """Eval losses `[steps // record_every + 1, B]` of the learned optimizer on tasks.
+
+  The compiled function is kept on `net`, so repeated evaluations do not retrace.
+  """
+  cache = net.__dict__.setdefault("_zoo_optimize_fns", {})
+  key = (family, steps, record_every)
+  if key not in cache:
+    cache[key] = make_optimize_fn(net, family, steps, record_every)
+  return cache[key](seeds)
 
 
 def _save_weights_atomic(net, path):

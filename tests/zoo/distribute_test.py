@@ -1,5 +1,7 @@
 """A meta-training step under MirroredStrategy (two logical CPUs) equals one device."""
 
+from unittest import mock
+
 from absl.testing import absltest
 import keras
 import numpy as np
@@ -28,6 +30,19 @@ class StrategyFactoryTest(absltest.TestCase):
       distribute.get_distribution_strategy("mirrored", num_gpus=1)
     with self.assertRaisesRegex(ValueError, "TF_CONFIG"):
       distribute.get_distribution_strategy("multi_worker_mirrored")
+
+  def test_tpu_path_connects_and_initialises(self):
+    """No TPU here: the resolver and TPU system calls are mocked, the wiring is real."""
+    with mock.patch.object(tf.distribute.cluster_resolver, "TPUClusterResolver") as res, \
+        mock.patch.object(tf.config, "experimental_connect_to_cluster") as connect, \
+        mock.patch.object(tf.tpu.experimental, "initialize_tpu_system") as init, \
+        mock.patch.object(tf.distribute, "TPUStrategy") as tpu_strategy:
+      strategy = distribute.get_distribution_strategy("tpu", tpu_address="grpc://t:8470")
+    res.assert_called_once_with(tpu="grpc://t:8470")
+    connect.assert_called_once_with(res.return_value)
+    init.assert_called_once_with(res.return_value)
+    tpu_strategy.assert_called_once_with(res.return_value)
+    self.assertIs(strategy, tpu_strategy.return_value)
 
   def test_single_process_is_chief(self):
     self.assertTrue(distribute.is_chief(distribute.get_distribution_strategy()))

@@ -20,9 +20,9 @@ def _evaluate(name, tmp, **kwargs):
 class QuadraticClaimTest(absltest.TestCase):
 
   def test_claim_holds_on_subsets_of_held_out_tasks(self):
-    for seed in (0, 7):
+    for seed in (0, 1):
       report = _evaluate("l2l_lstm.quadratic10", self.create_tempdir().full_path,
-                         seed=seed, num_tasks=40, num_validation_tasks=40)
+                         seed=seed, num_tasks=50, num_validation_tasks=50)
       self.assertLen(report.claims, 2)
       for claim in report.claims:
         self.assertTrue(claim.holds, f"seed {seed}: {claim}")
