@@ -19,6 +19,7 @@ folder is renamed into place, and the manifest is rewritten through a temporary 
 and `os.replace`.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -219,9 +220,12 @@ class CheckpointStore:
       tmp = None
       if old:
         shutil.rmtree(old)
-      manifest = self._manifest()
-      manifest["checkpoints"][name] = {"files": files}
-      _write_json_atomic(os.path.join(self.root, MANIFEST_FILE), manifest)
+      # Read-modify-write under a lock, so concurrent exports keep each other's entry.
+      with open(os.path.join(self.root, ".manifest.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = self._manifest()
+        manifest["checkpoints"][name] = {"files": files}
+        _write_json_atomic(os.path.join(self.root, MANIFEST_FILE), manifest)
       return target
     finally:
       if tmp and os.path.exists(tmp):
