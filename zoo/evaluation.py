@@ -13,6 +13,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 __all__ = [
+    "ActionContext",
     "Claim",
     "EvalContext",
     "Report",
@@ -97,6 +98,23 @@ class EvalContext:
   seed: int = 0
   num_tasks: Optional[int] = None
   num_validation_tasks: Optional[int] = None
+  log: Callable = print
+
+
+@dataclasses.dataclass
+class ActionContext:
+  """What the CLI hands a model's extra action (`ModelSpec.actions`).
+
+  Attributes:
+    output_dir: where files go.
+    seed: the --seed flag.
+    args: `--action_args=key=value,...` as a dict of strings (the action checks them
+      and raises ValueError naming a bad key or value).
+    log: output.
+  """
+  output_dir: str
+  seed: int = 0
+  args: dict = dataclasses.field(default_factory=dict)
   log: Callable = print
 
 

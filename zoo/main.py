@@ -27,7 +27,15 @@ FLAGS = flags.FLAGS
 
 MODES = ("list", "info", "evaluate", "train", "finetune")
 
-flags.DEFINE_enum("mode", "evaluate", MODES, "What to do.")
+flags.DEFINE_string(
+    "mode", "evaluate",
+    f"What to do: one of {', '.join(MODES)}, or an action a model registers (see "
+    "--mode=info), such as `sample`.")
+flags.register_validator(
+    "mode", lambda m: bool(m) and m.replace("_", "").isalnum() and m.islower(),
+    message="--mode must be a lowercase name")
+flags.DEFINE_string("action_args", "",
+                    "Arguments of a model's action, `key=value,key=value`.")
 flags.DEFINE_string(
     "model", "*",
     "A registered name, or a wildcard (`l2l_lstm.*`, `*`) for list/info/evaluate.")
@@ -107,8 +115,16 @@ class _Plan:
     try:
       self.names = registry.resolve(FLAGS.model)
       self.overrides = configs.parse_params_override(FLAGS.params_override)
+      self.action_args = configs.parse_params_override(FLAGS.action_args)
     except (zoo.UnknownModelError, zoo.ConfigError) as e:
       raise app.UsageError(str(e)) from e
+    if self.mode not in MODES:
+      actions = sorted({a for n in self.names for a in zoo.get_spec(n).actions})
+      if len(self.names) != 1 or self.mode not in zoo.get_spec(self.names[0]).actions:
+        raise app.UsageError(
+            f"Unknown --mode={self.mode!r}: the modes are {', '.join(MODES)}"
+            + (f", and for {FLAGS.model!r} also {', '.join(actions)} (one --model name)"
+               if actions else ""))
     if self.mode in ("train", "finetune"):
       if len(self.names) != 1:
         raise app.UsageError(f"--mode={self.mode} takes one --model name; "
@@ -166,7 +182,7 @@ class _Plan:
       raise zoo.CheckpointError(
           f"{name} has no shipped checkpoint to fine-tune; pass --init_checkpoint="
           "EXPORTED_FOLDER or use --mode=train")
-    pretrained = self.mode in ("finetune", "evaluate") and has_shipped
+    pretrained = self.mode not in ("train", "info", "list") and has_shipped
     return zoo.get_config(name, pretrained=pretrained, **self.overrides)
 
 
@@ -217,6 +233,9 @@ def run_info(plan):
   import zoo  # pylint: disable=g-import-not-at-top
   for name in plan.names:
     print(zoo.model_card(name).text())
+    actions = sorted(zoo.get_spec(name).actions)
+    if actions:
+      print(f"Extra modes: {', '.join(actions)} (--mode=NAME --action_args=k=v,...)\n")
 
 
 def run_evaluate(plan):
@@ -239,6 +258,23 @@ def run_evaluate(plan):
   print(evaluation.format_table(
       ["model", "claim", "measured", "holds"], summary,
       title=f"Summary: every evaluated model (plots in {plan.output_dir})"))
+
+
+def run_action(plan):
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  name = plan.names[0]
+  config = plan.configs[name]
+  if FLAGS.init_checkpoint or zoo.CheckpointStore().has(name):
+    model = _load_pretrained(name, config)
+  else:
+    model = zoo.get_spec(name).build(config)
+  context = evaluation.ActionContext(output_dir=_path(FLAGS.output_dir), seed=FLAGS.seed,
+                                     args=plan.action_args)
+  try:
+    zoo.get_spec(name).actions[plan.mode](model, config, context)
+  except ValueError as e:
+    raise app.UsageError(f"--mode={plan.mode}: {e}") from e
 
 
 def _strategy():
@@ -340,7 +376,7 @@ def main(argv):
   from zoo import training  # pylint: disable=g-import-not-at-top
   try:
     {"list": run_list, "info": run_info, "evaluate": run_evaluate,
-     "train": run_train, "finetune": run_train}[plan.mode](plan)
+     "train": run_train, "finetune": run_train}.get(plan.mode, run_action)(plan)
   except (zoo.CheckpointError, zoo.ConfigError, training.TrainingDivergedError) as e:
     print(f"error: {e}", file=sys.stderr)
     sys.exit(1)

@@ -10,7 +10,7 @@ import dataclasses
 import difflib
 import fnmatch
 import re
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 __all__ = [
     "ModelSpec",
@@ -50,6 +50,9 @@ class ModelSpec:
     smoke_loss: `smoke_loss(model, config) -> scalar`: a tiny, cheap loss that
       depends on every trainable weight; the registry-driven test suite checks that
       each weight gets a finite gradient from it.
+    actions: extra CLI modes of this model, `name -> action(model, config, context)`
+      with a `zoo.evaluation.ActionContext`; e.g. {"sample": ...} makes
+      `--mode=sample --model=NAME --action_args=length=200` work.
   """
   name: str
   config: Any
@@ -61,6 +64,7 @@ class ModelSpec:
   claim: str = ""
   deviations: Sequence[str] = ()
   smoke_loss: Optional[Callable] = None
+  actions: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
 
   @property
   def method(self) -> str:

@@ -11,7 +11,8 @@ from tests import cli_util
 class BadFlagsTest(parameterized.TestCase):
 
   @parameterized.named_parameters(
-      ("unknown_mode", ["--mode=bogus"], "mode"),
+      ("unknown_mode", ["--mode=bogus"], "Unknown --mode='bogus'"),
+      ("malformed_mode", ["--mode=Bad-Mode"], "lowercase name"),
       ("unknown_model", ["--mode=train", "--model=l2l_lstm.quadratc10"],
        "Closest registered names: l2l_lstm.quadratic10"),
       ("unknown_override", ["--mode=train", "--params_override=hiden=3"],
