@@ -25,7 +25,7 @@ class L2LConfig:
   preprocess_k: float = 5.0
   output_scale: float = 0.1
   # Problem family.
-  problem: str = "quadratic"
+  problem: str = "quadratic"  # A family preset of models.optimizees.FAMILIES.
   dim: int = 10  # quadratic
   mlp_hidden: int = 20  # digits_mlp
   mlp_activation: str = "sigmoid"  # digits_mlp
@@ -88,6 +88,9 @@ class L2LConfig:
     """The optimizee family this config trains and evaluates on."""
     if self.problem == "quadratic":
       return optimizees.Quadratic(dim=self.dim)
-    return optimizees.DigitsMLP(hidden=self.mlp_hidden, activation=self.mlp_activation,
-                                batch_size=self.mlp_batch_size,
-                                horizon=self.optimization_steps)
+    if self.problem == "digits_mlp":
+      return optimizees.DigitsMLP(hidden=self.mlp_hidden,
+                                  activation=self.mlp_activation,
+                                  batch_size=self.mlp_batch_size,
+                                  horizon=self.optimization_steps)
+    return optimizees.get_family(self.problem)

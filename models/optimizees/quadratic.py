@@ -19,9 +19,13 @@ class Quadratic(base.TaskFamily):
   Attributes:
     dim: dimension of theta (the paper: 10).
     init_std: theta_0 ~ N(0, init_std^2) (the authors' code: 0.01).
+    noise_std: standard deviation of the gradient noise (0: deterministic).
+    horizon: steps of noise drawn per task (reused cyclically beyond).
   """
   dim: int = 10
   init_std: float = 0.01
+  noise_std: float = 0.0
+  horizon: int = 200
 
   name = "quadratic"
   salt = 11
@@ -33,7 +37,6 @@ class Quadratic(base.TaskFamily):
     theta = self.init_std * tf.random.stateless_normal([self.dim], s[2])
     return {"w": w, "y": y}, [theta]
 
-  def loss(self, task, params, step):
-    del step  # Deterministic.
+  def objective(self, task, params):
     r = tf.einsum("bij,bj->bi", task["w"], params[0]) - task["y"]
     return tf.reduce_sum(tf.square(r), axis=-1)
