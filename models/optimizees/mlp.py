@@ -28,12 +28,17 @@ class MLPFamily(base.TaskFamily):
   def arrays(self):
     raise NotImplementedError
 
+  def _arrays(self):
+    # Data sets load eagerly even when first asked for while tracing a tf.function.
+    with tf.init_scope():
+      return self.arrays()
+
   def _data(self):
-    x, y = self.arrays()
+    x, y = self._arrays()
     return tf.constant(x), tf.constant(y)
 
   def sample_one(self, seed):
-    x, _ = self.arrays()
+    x, _ = self._arrays()
     n, num_in = x.shape
     s = tf.random.experimental.stateless_split(seed, 3)
     w1 = tf.random.stateless_normal([num_in, self.hidden], s[0]) / np.sqrt(num_in)
@@ -99,16 +104,19 @@ def _tfds_arrays(dataset: str, max_examples: int):
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   from datasets import data_dir  # pylint: disable=g-import-not-at-top
   try:
-    data = tfds.as_numpy(tfds.load(dataset, split="train", batch_size=-1,
-                                   data_dir=data_dir.default_data_dir(),
-                                   download=False))
+    ds = tfds.load(dataset, split="train", data_dir=data_dir.default_data_dir(),
+                   download=False)
   except Exception as e:  # tfds raises several types when a data set is absent.
     raise FileNotFoundError(
         f"TFDS data set {dataset!r} is not prepared in {data_dir.default_data_dir()} "
         f"(set METAZOO_DATA_DIR, or prepare it with `tfds build {dataset}` where the "
         f"network allows): {e}") from e
-  x = data["image"].reshape(data["image"].shape[0], -1)[:max_examples]
-  return x.astype(np.float32) / 255.0, data["label"][:max_examples].astype(np.int32)
+  images, labels = [], []
+  for batch in tfds.as_numpy(ds.take(max_examples).batch(1024)):
+    images.append(batch["image"].reshape(batch["image"].shape[0], -1))
+    labels.append(batch["label"])
+  x = np.concatenate(images).astype(np.float32) / 255.0
+  return x, np.concatenate(labels).astype(np.int32)
 
 
 @dataclasses.dataclass(frozen=True)
