@@ -21,6 +21,7 @@ __all__ = [
     "mean_stderr",
     "paired_stats",
     "plot_curves",
+    "plot_panels",
 ]
 
 
@@ -156,6 +157,59 @@ class Report:
     return "\n\n".join(parts)
 
 
+def plot_panels(path: str, panels: dict, title: str, xlabel: str, ylabel: str,
+                logy: bool = False, styles: Optional[dict] = None, ncols: int = 2) -> str:
+  """Several `plot_curves`-style panels in one PNG.
+
+  Args:
+    panels: panel title -> {label: (x, mean, stderr)}.
+  """
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+
+  nrows = -(-len(panels) // ncols)
+  fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), dpi=100,
+                           squeeze=False)
+  for ax, (panel, curves) in zip(axes.flat, panels.items()):
+    _draw(ax, curves, logy, styles)
+    ax.set_title(panel, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+  for ax in list(axes.flat)[len(panels):]:
+    ax.axis("off")
+  fig.suptitle(title)
+  return _save(fig, path)
+
+
+def _draw(ax, curves, logy, styles):
+  for label, (x, mean, se) in curves.items():
+    style = (styles or {}).get(label, {})
+    mean = np.asarray(mean)
+    se = np.asarray(se)
+    (line,) = ax.plot(x, mean, label=label, **style)
+    lower = mean - se
+    if logy:
+      lower = np.maximum(lower, mean * 1e-3)
+    ax.fill_between(x, lower, mean + se, color=line.get_color(), alpha=0.15,
+                    linewidth=0)
+  if logy:
+    ax.set_yscale("log")
+  ax.grid(True, alpha=0.3)
+  ax.legend(fontsize=7)
+
+
+def _save(fig, path):
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  fig.tight_layout()
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  tmp = path + ".tmp.png"
+  fig.savefig(tmp)
+  plt.close(fig)
+  os.replace(tmp, path)
+  return path
+
+
 def plot_curves(path: str,
                 curves: dict,
                 title: str,
@@ -173,27 +227,8 @@ def plot_curves(path: str,
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 
   fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
-  for label, (x, mean, se) in curves.items():
-    style = (styles or {}).get(label, {})
-    mean = np.asarray(mean)
-    se = np.asarray(se)
-    (line,) = ax.plot(x, mean, label=label, **style)
-    lower = mean - se
-    if logy:
-      lower = np.maximum(lower, mean * 1e-3)
-    ax.fill_between(x, lower, mean + se, color=line.get_color(), alpha=0.15,
-                    linewidth=0)
-  if logy:
-    ax.set_yscale("log")
+  _draw(ax, curves, logy, styles)
   ax.set_title(title)
   ax.set_xlabel(xlabel)
   ax.set_ylabel(ylabel)
-  ax.grid(True, alpha=0.3)
-  ax.legend(fontsize=8)
-  fig.tight_layout()
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  tmp = path + ".tmp.png"
-  fig.savefig(tmp)
-  plt.close(fig)
-  os.replace(tmp, path)
-  return path
+  return _save(fig, path)

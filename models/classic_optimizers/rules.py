@@ -1,4 +1,4 @@
-"""SGD, SGD with Nesterov momentum, RMSprop and Adam as pure functions.
+"""SGD, SGD with (Nesterov) momentum, RMSprop and Adam as pure functions.
 
 Each rule is `init(params) -> state` and `update(grads, state, lr) -> (updates,
 state)`, where `params` and `grads` are lists of tensors with a leading task axis
@@ -51,6 +51,18 @@ def nesterov(momentum: float = 0.9) -> Rule:
   return Rule("nesterov", init, update)
 
 
+def momentum(mu: float = 0.9) -> Rule:
+  """Keras `SGD(momentum=0.9)` (heavy ball): m <- mu m - lr g; w += m."""
+  def init(params):
+    return tuple(tf.zeros_like(p) for p in params)
+
+  def update(grads, state, lr):
+    new_m = tuple(mu * m - _per_task(lr, g) * g for g, m in zip(grads, state))
+    return list(new_m), new_m
+
+  return Rule("momentum", init, update)
+
+
 def rmsprop(rho: float = 0.9, epsilon: float = 1e-7) -> Rule:
   """Keras `RMSprop`: v <- rho v + (1 - rho) g^2; w -= lr g / (sqrt(v) + eps)."""
   def init(params):
@@ -87,6 +99,7 @@ def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> R
 
 RULES = {
     "sgd": sgd,
+    "momentum": momentum,
     "nesterov": nesterov,
     "rmsprop": rmsprop,
     "adam": adam,

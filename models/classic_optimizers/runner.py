@@ -4,7 +4,7 @@ import functools
 
 import tensorflow as tf
 
-__all__ = ["run_rule", "run_updates"]
+__all__ = ["make_optimize_fn", "run_rule", "run_updates"]
 
 
 def run_updates(family, task, params, init_fn, update_fn, steps: int,
@@ -36,6 +36,19 @@ def run_updates(family, task, params, init_fn, update_fn, steps: int,
     if (step + 1) % record_every == 0:
       record = record.write((step + 1) // record_every, family.eval_loss(task, params))
   return record.stack()
+
+
+def make_optimize_fn(init_fn, update_fn, family, steps: int, record_every: int = 1):
+  """A compiled `fn(seeds) -> eval losses [steps // record_every + 1, B]` (NumPy) of
+  the optimizer `(init_fn, update_fn)` on the tasks of `seeds` (e.g. a learned
+  optimizer's pure functions)."""
+
+  @tf.function(reduce_retracing=True)
+  def run(seeds):
+    task, params = family.sample(seeds)
+    return run_updates(family, task, params, init_fn, update_fn, steps, record_every)
+
+  return lambda seeds: run(tf.convert_to_tensor(seeds, tf.int32)).numpy()
 
 
 @functools.lru_cache(maxsize=64)

@@ -115,13 +115,7 @@ def make_optimize_fn(net, family, steps: int, record_every: int = 1):
   """A compiled `fn(seeds) -> eval losses [steps // record_every + 1, B]` of the
   learned optimizer on the tasks of `seeds`."""
   init, update = optimizer_lib.lstm_update_fns(net)
-
-  @tf.function(reduce_retracing=True)
-  def run(seeds):
-    task, params = family.sample(seeds)
-    return runner.run_updates(family, task, params, init, update, steps, record_every)
-
-  return lambda seeds: run(seeds).numpy()
+  return runner.make_optimize_fn(init, update, family, steps, record_every)
 
 
 def optimize(net, family, seeds, steps: int, record_every: int = 1):

@@ -11,6 +11,7 @@ from models import optimizees
 
 KERAS = {
     "sgd": lambda lr: keras.optimizers.SGD(lr),
+    "momentum": lambda lr: keras.optimizers.SGD(lr, momentum=0.9),
     "nesterov": lambda lr: keras.optimizers.SGD(lr, momentum=0.9, nesterov=True),
     "rmsprop": lambda lr: keras.optimizers.RMSprop(lr),
     "adam": lambda lr: keras.optimizers.Adam(lr),
@@ -19,7 +20,7 @@ KERAS = {
 
 class RulesTest(parameterized.TestCase):
 
-  @parameterized.parameters("sgd", "nesterov", "rmsprop", "adam")
+  @parameterized.parameters("sgd", "momentum", "nesterov", "rmsprop", "adam")
   def test_matches_keras_step_by_step(self, name):
     rng = np.random.RandomState(0)
     lrs = np.array([0.1, 0.01], np.float32)
