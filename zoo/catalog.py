@@ -9,3 +9,7 @@ def load_all():
   """Imports every method's registration module (each registers its variants)."""
   # pylint: disable=g-import-not-at-top,unused-import
   from models.l2l_lstm import registration as _l2l_lstm  # noqa: F401
+  from models.hrnn import registration as _hrnn  # noqa: F401
+  from models.l2o_policy import registration as _l2o_policy  # noqa: F401
+  from models.blackbox_rnn import registration as _blackbox_rnn  # noqa: F401
+  from models.hypernetworks import registration as _hypernetworks  # noqa: F401

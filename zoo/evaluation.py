@@ -134,6 +134,10 @@ class Claim:
   measured: str
   holds: bool
 
+  def __post_init__(self):
+    # NumPy comparisons give numpy.bool_, which JSON cannot store in the metadata.
+    self.holds = bool(self.holds)
+
 
 @dataclasses.dataclass
 class Report:

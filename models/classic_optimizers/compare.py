@@ -58,7 +58,8 @@ def compare(family, learned: dict, baselines, steps: int, val_seeds, test_seeds,
 def table(comparison: Comparison, ours: str, title: str) -> str:
   """The comparison as a table; paired columns compare every method with `ours`."""
   rows = []
-  lr_of = {BASELINE_NAMES[k]: float(t.learning_rate) for k, t in comparison.tuned.items()}
+  lr_of = {BASELINE_NAMES.get(k, k): float(t.learning_rate)
+           for k, t in comparison.tuned.items()}
   step = int(comparison.steps[-1])
   for method, curve in comparison.curves.items():
     final = curve[-1]
@@ -72,7 +73,8 @@ def table(comparison: Comparison, ours: str, title: str) -> str:
           np.nan_to_num(comparison.final(ours), nan=np.inf),
           np.nan_to_num(final, nan=np.inf))
       ratio, wins = paired["ratio"], f"{100 * paired['win_rate']:.0f}%"
-    rows.append([method, lr_of.get(method, "learned"), float(mean), float(se),
+    lr = lr_of.get(method, "learned" if method in comparison.learned else "-")
+    rows.append([method, lr, float(mean), float(se),
                  float(np.median(final)), ratio, wins])
   return evaluation.format_table(
       ["optimizer", "learning rate", f"mean loss@{step}", "s.e.", "median",

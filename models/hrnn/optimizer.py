@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from models.l2l_lstm import optimizer as l2l_optimizer
+
 __all__ = ["HRNNOptimizer", "hrnn_update_fns"]
 
 
@@ -27,7 +29,7 @@ def hrnn_update_fns(net, seed=(0, 0)):
 
 
 @keras.saving.register_keras_serializable(package="metazoo")
-class HRNNOptimizer(keras.optimizers.Optimizer):
+class HRNNOptimizer(l2l_optimizer.NetConfigMixin, keras.optimizers.Optimizer):
   """A Keras 3 optimizer driven by a `HierarchicalRNN`.
 
       net = zoo.create("hrnn.mixture4")
@@ -65,15 +67,3 @@ class HRNNOptimizer(keras.optimizers.Optimizer):
     tf.nest.map_structure(lambda v, t: v.assign(t), self._state_vars, new_state)
     for var, step in zip(trainable_variables, updates):
       var.assign_add(tf.cast(learning_rate * step[0], var.dtype))
-
-  def get_config(self):
-    config = super().get_config()
-    config["net"] = keras.saving.serialize_keras_object(self.net)
-    return config
-
-  @classmethod
-  def from_config(cls, config, custom_objects=None):
-    config = dict(config)
-    config["net"] = keras.saving.deserialize_keras_object(
-        config["net"], custom_objects=custom_objects)
-    return cls(**config)

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-__all__ = ["LearnedOptimizer", "lstm_update_fns"]
+__all__ = ["LearnedOptimizer", "NetConfigMixin", "lstm_update_fns"]
 
 
 def lstm_update_fns(net):
@@ -32,8 +32,25 @@ def lstm_update_fns(net):
   return init, update
 
 
+class NetConfigMixin:
+  """For the zoo's learned Keras optimizers (`self.net`, the optimizer network): saves
+  the network's config with the optimizer's, and rebuilds it on load."""
+
+  def get_config(self):
+    config = super().get_config()
+    config["net"] = keras.saving.serialize_keras_object(self.net)
+    return config
+
+  @classmethod
+  def from_config(cls, config, custom_objects=None):
+    config = dict(config)
+    config["net"] = keras.saving.deserialize_keras_object(
+        config["net"], custom_objects=custom_objects)
+    return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package="metazoo")
-class LearnedOptimizer(keras.optimizers.Optimizer):
+class LearnedOptimizer(NetConfigMixin, keras.optimizers.Optimizer):
   """A Keras 3 optimizer driven by a `CoordinatewiseLSTM`.
 
       net = zoo.create("l2l_lstm.quadratic10")
@@ -79,15 +96,3 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
       self.assign(slots[2 * i + 1], tf.reshape(c, slots[2 * i + 1].shape))
     step = tf.cast(tf.reshape(step, tf.shape(variable)), variable.dtype)
     self.assign_add(variable, tf.cast(learning_rate, variable.dtype) * step)
-
-  def get_config(self):
-    config = super().get_config()
-    config["net"] = keras.saving.serialize_keras_object(self.net)
-    return config
-
-  @classmethod
-  def from_config(cls, config, custom_objects=None):
-    config = dict(config)
-    config["net"] = keras.saving.deserialize_keras_object(
-        config["net"], custom_objects=custom_objects)
-    return cls(**config)

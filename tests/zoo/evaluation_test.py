@@ -1,5 +1,7 @@
 """Tests of zoo.evaluation: statistics, tables, plots."""
 
+import dataclasses
+import json
 import os
 
 from absl.testing import absltest
@@ -45,6 +47,11 @@ class EvaluationTest(absltest.TestCase):
         model="m", tables=["table"], metrics={},
         claims=[evaluation.Claim("c", "x <= 1", "2", False)])
     self.assertIn("NO", report.text())
+
+  def test_claim_outcome_is_a_plain_bool(self):
+    claim = evaluation.Claim("c", "x <= 1", "0.5", np.float32(0.5) <= 1)
+    self.assertIs(claim.holds, True)
+    json.dumps(dataclasses.asdict(claim))  # NumPy booleans would not serialise.
 
 
 if __name__ == "__main__":
