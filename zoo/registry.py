@@ -53,6 +53,10 @@ class ModelSpec:
     actions: extra CLI modes of this model, `name -> action(model, config, context)`
       with a `zoo.evaluation.ActionContext`; e.g. {"sample": ...} makes
       `--mode=sample --model=NAME --action_args=length=200` work.
+    optimize: learned optimizers only: `optimize(model, family, steps, record_every)
+      -> fn(seeds) -> objective [steps // record_every + 1, B]` runs the model on a
+      problem family of `models.optimizees`, so evaluations can put the zoo's learned
+      optimizers side by side without importing one another.
   """
   name: str
   config: Any
@@ -65,6 +69,7 @@ class ModelSpec:
   deviations: Sequence[str] = ()
   smoke_loss: Optional[Callable] = None
   actions: Mapping[str, Callable] = dataclasses.field(default_factory=dict)
+  optimize: Optional[Callable] = None
 
   @property
   def method(self) -> str:

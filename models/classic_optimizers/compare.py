@@ -10,6 +10,7 @@ The protocol every learned optimizer in the zoo is evaluated with:
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from models.classic_optimizers import runner
 from models.classic_optimizers import tuning
 from zoo import evaluation
 
-__all__ = ["BASELINE_NAMES", "Comparison", "compare", "table"]
+__all__ = ["BASELINE_NAMES", "Comparison", "compare", "shipped_learned_optimizers", "table"]
 
 BASELINE_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "momentum": "SGD+momentum",
                   "nesterov": "SGD+Nesterov", "sgd": "SGD"}
@@ -79,3 +80,26 @@ def table(comparison: Comparison, ours: str, title: str) -> str:
   return evaluation.format_table(
       ["optimizer", "learning rate", f"mean loss@{step}", "s.e.", "median",
        f"{ours}/this", f"{ours} lower on"], rows, title=title)
+
+
+def shipped_learned_optimizers(exclude=(), only=None, log=print) -> dict:
+  """The zoo's learned optimizers (registered with `ModelSpec.optimize`) that have a
+  shipped checkpoint, as name -> make(family, steps, record_every) -> fn(seeds).
+
+  Args:
+    exclude: names to leave out (e.g. the model being evaluated).
+    only: if given, just these names.
+    log: where a note goes for each one without a shipped checkpoint.
+  """
+  import zoo  # pylint: disable=g-import-not-at-top  (the registry, at run time)
+  found = {}
+  store = zoo.CheckpointStore()
+  for name in zoo.list_models():
+    spec = zoo.get_spec(name)
+    if spec.optimize is None or name in exclude or (only is not None and name not in only):
+      continue
+    if not store.has(name):
+      log(f"  ({name} has no shipped checkpoint; left out)")
+      continue
+    found[name] = functools.partial(spec.optimize, zoo.create(name))
+  return found

@@ -8,7 +8,7 @@ __all__ = ["make_optimize_fn", "run_rule", "run_updates"]
 
 
 def run_updates(family, task, params, init_fn, update_fn, steps: int,
-                record_every: int = 1):
+                record_every: int = 1, point_fn=None):
   """Optimizes a task batch for `steps` steps; returns eval losses `[R, B]`.
 
   Args:
@@ -18,6 +18,8 @@ def run_updates(family, task, params, init_fn, update_fn, steps: int,
     update_fn: `update(grads, state) -> (updates, state)`.
     steps: optimization steps.
     record_every: record the eval loss every this many steps (and at step 0).
+    point_fn: `point_fn(params, state) -> params` where the gradient is taken (an
+      optimizer's lookahead); None: at the parameters.
 
   Returns:
     Eval losses at steps 0, record_every, ..., steps: `[steps // record_every + 1, B]`.
@@ -30,7 +32,8 @@ def run_updates(family, task, params, init_fn, update_fn, steps: int,
   record = tf.TensorArray(tf.float32, size=steps // record_every + 1)
   record = record.write(0, family.eval_loss(task, params))
   for step in tf.range(steps):
-    _, grads = family.loss_and_grads(task, params, step)
+    at = params if point_fn is None else point_fn(params, state)
+    _, grads = family.loss_and_grads(task, at, step)
     updates, state = update_fn(grads, state)
     params = [p + u for p, u in zip(params, updates)]
     if (step + 1) % record_every == 0:
@@ -38,7 +41,8 @@ def run_updates(family, task, params, init_fn, update_fn, steps: int,
   return record.stack()
 
 
-def make_optimize_fn(init_fn, update_fn, family, steps: int, record_every: int = 1):
+def make_optimize_fn(init_fn, update_fn, family, steps: int, record_every: int = 1,
+                     point_fn=None):
   """A compiled `fn(seeds) -> eval losses [steps // record_every + 1, B]` (NumPy) of
   the optimizer `(init_fn, update_fn)` on the tasks of `seeds` (e.g. a learned
   optimizer's pure functions)."""
@@ -46,7 +50,8 @@ def make_optimize_fn(init_fn, update_fn, family, steps: int, record_every: int =
   @tf.function(reduce_retracing=True)
   def run(seeds):
     task, params = family.sample(seeds)
-    return run_updates(family, task, params, init_fn, update_fn, steps, record_every)
+    return run_updates(family, task, params, init_fn, update_fn, steps, record_every,
+                       point_fn)
 
   return lambda seeds: run(tf.convert_to_tensor(seeds, tf.int32)).numpy()
 

@@ -21,27 +21,13 @@ from models.hrnn import train as train_lib
 from models.optimizees import base as optimizees_base
 from zoo import evaluation
 
-__all__ = ["evaluate", "other_learned_optimizers"]
+__all__ = ["evaluate"]
 
 OURS = "HRNN"
 BASELINES = ("adam", "rmsprop", "momentum", "sgd")
 _STYLES = {OURS: {"color": "black", "linewidth": 2.2}}
-
-
-def other_learned_optimizers(log=print) -> dict:
-  """The zoo's other shipped learned optimizers, as name -> make_fn(family, steps,
-  record_every) -> fn(seeds). Those without a shipped checkpoint are left out."""
-  import zoo  # pylint: disable=g-import-not-at-top  (the registry, at run time)
-  from models.l2l_lstm import train as l2l_train  # pylint: disable=g-import-not-at-top
-  others = {}
-  if zoo.CheckpointStore().has("l2l_lstm.quadratic10"):
-    lstm = zoo.create("l2l_lstm.quadratic10")
-    others["LSTM (l2l, quadratics)"] = (
-        lambda family, steps, every: l2l_train.make_optimize_fn(lstm, family, steps,
-                                                                every))
-  else:
-    log("  (l2l_lstm.quadratic10 has no shipped checkpoint; left out)")
-  return others
+# Beside the HRNN past its training horizon (Wichrowska et al.'s Figure 2).
+LONG_HORIZON_OTHERS = ("l2l_lstm.quadratic10",)
 
 
 def _record_every(family_name: str, steps: int) -> int:
@@ -53,7 +39,7 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
   num_tasks = context.num_tasks or config.num_test_tasks
   num_val = context.num_validation_tasks or config.num_validation_tasks
   steps = config.eval_steps
-  others = other_learned_optimizers(context.log)
+  others = compare_lib.shipped_learned_optimizers(exclude=(name,), log=context.log)
   tables, notes, panels, metrics = [], [], {}, {"num_test_tasks": num_tasks}
   beats = []
   for family_name in config.eval_families:
@@ -85,8 +71,8 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
                    f"(ratio {ratio:.3g}).")
       metrics[f"{family_name}_ratio_vs_adam"] = ratio
     panels[family_name] = {
-        m: (comp.steps, *evaluation.mean_stderr(np.asarray(c).T))
-        for m, c in comp.curves.items()}
+        m: (comp.steps, *evaluation.mean_stderr(
+            np.where(np.isfinite(c), c, np.nan).T)) for m, c in comp.curves.items()}
 
   wins = [f for f, ok in beats if ok]
   metrics["families_at_most_adam_and_rmsprop"] = len(wins)
@@ -127,7 +113,8 @@ def _long_horizon(net, config, context, others, metrics):
     seeds = family.seeds("test", context.seed * optimizees_base.TEST_BLOCK, num_tasks)
     curves = {OURS: train_lib.make_optimize_fn(net, family, horizon, every)(seeds)}
     for label, make in others.items():
-      curves[label] = make(family, horizon, every)(seeds)
+      if label in LONG_HORIZON_OTHERS:
+        curves[label] = make(family, horizon, every)(seeds)
     ours = curves[OURS]
     end, mid = float(np.mean(ours[-1])), float(np.mean(ours[at_eval or 0]))
     ok = bool(np.all(np.isfinite(ours))) and end <= mid

@@ -20,6 +20,14 @@ Output (§3.3): a direction d (a projection of the parameter state, normalised t
 RMS over its tensor) times a per-coordinate learning rate exp(log_lr), where log_lr
 is changed additively by the RNN each step, with momentum; the decays of the
 gradient averages and of the RMS are RNN outputs too ("learnable decays").
+
+Optional lookahead (§3.4, "attention and Nesterov momentum"; `use_lookahead=True`):
+the RNN also proposes an offset a = -exp(log_lr + attention_offset) * d_a, with d_a a
+second normalised direction read from the parameter state, and the next gradient is
+taken at the attended point theta + a instead of at theta (with d_a along the
+momentum, this is Nesterov's lookahead). The state then carries the offsets
+("lookahead", one per tensor); `lookahead_point(params, state)` gives the point to
+differentiate at.
 """
 
 import math
@@ -123,10 +131,11 @@ class HierarchicalRNN(keras.Model):
     num_scales: gradient timescales (the authors' code: 4).
     init_lr_min, init_lr_max: initial learning rates are log-uniform in this range.
     max_log_lr: upper clip of the log learning rate.
+    use_lookahead: propose an attended point for the next gradient (§3.4).
   """
 
   def __init__(self, param_units=10, tensor_units=20, global_units=20, num_scales=4,
-               init_lr_min=1e-6, init_lr_max=1e-2, max_log_lr=33.0,
+               init_lr_min=1e-6, init_lr_max=1e-2, max_log_lr=33.0, use_lookahead=False,
                name="hierarchical_rnn", **kwargs):
     super().__init__(name=name, **kwargs)
     self.param_units = int(param_units)
@@ -136,6 +145,7 @@ class HierarchicalRNN(keras.Model):
     self.init_lr_min = float(init_lr_min)
     self.init_lr_max = float(init_lr_max)
     self.max_log_lr = float(max_log_lr)
+    self.use_lookahead = bool(use_lookahead)
     p, t, g, k = self.param_units, self.tensor_units, self.global_units, self.num_scales
     features = 2 * k + 1
     self.param_gru = _BiasGRU(p, features, name="param_gru")
@@ -149,6 +159,8 @@ class HierarchicalRNN(keras.Model):
     self.readouts = _readout("readouts", 3, 0.5 / math.sqrt(p))  # direction, decays
     self.lr_readout = keras.layers.Dense(1, name="lr_readout",
                                          kernel_initializer="zeros")
+    if self.use_lookahead:
+      self.attention_readout = _readout("attention_readout", 1, 0.5 / math.sqrt(p))
     self._build_weights()
 
   def _build_weights(self):
@@ -160,6 +172,11 @@ class HierarchicalRNN(keras.Model):
     self.global_to_tensor.build((None, g))
     self.readouts.build((None, p))
     self.lr_readout.build((None, p))
+    if self.use_lookahead:
+      self.attention_readout.build((None, p))
+      # The attended point starts close to theta: exp(-2) ~ 0.14 of a step.
+      self.attention_offset = self.add_weight(
+          name="attention_offset", shape=(), initializer=keras.initializers.Constant(-2.0))
     # Decay readout biases: sigmoid(3.2) ~ 0.96 for the RMS, sigmoid(2.2) ~ 0.9 for the
     # gradient averages.
     self.readout_bias = self.add_weight(
@@ -210,8 +227,18 @@ class HierarchicalRNN(keras.Model):
           "h_tensor": tf.broadcast_to(self.init_tensor_state,
                                       [batch, self.tensor_units]),
       })
-    return {"tensors": tensors,
-            "global": tf.broadcast_to(self.init_global_state, [batch, self.global_units])}
+    state = {"tensors": tensors,
+             "global": tf.broadcast_to(self.init_global_state, [batch, self.global_units])}
+    if self.use_lookahead:
+      state["lookahead"] = [tf.zeros_like(p) for p in params]
+    return state
+
+  def lookahead_point(self, params, state):
+    """Where the next gradient is taken: theta + the proposed offset (theta itself
+    without the lookahead)."""
+    if "lookahead" not in state:
+      return params
+    return [p + a for p, a in zip(params, state["lookahead"])]
 
   # One step.
 
@@ -226,7 +253,7 @@ class HierarchicalRNN(keras.Model):
     param_bias_global = self.global_to_param(h_global)[:, None, :]
     tensor_bias = self.global_to_tensor(h_global)
     momentum = tf.sigmoid(self.lr_momentum_logit)
-    updates, new_tensors = [], []
+    updates, new_tensors, lookahead = [], [], []
     for grad, st in zip(grads, state["tensors"]):
       g = tf.reshape(grad, [tf.shape(grad)[0], -1])
       x, accum, ms = coordinate_features(g, st["accum"], st["ms"], st["inp_decay"],
@@ -244,19 +271,28 @@ class HierarchicalRNN(keras.Model):
       new_log_lr = momentum * st["log_lr"] + (1.0 - momentum) * step_log_lr
       step = -tf.exp(step_log_lr + self.step_offset) * direction
       updates.append(tf.reshape(step, tf.shape(grad)))
+      if self.use_lookahead:
+        att = self.attention_readout(h)[..., 0]
+        att *= tf.math.rsqrt(tf.reduce_mean(tf.square(att), axis=1, keepdims=True) + 1e-16)
+        offset = -tf.exp(step_log_lr + self.step_offset + self.attention_offset) * att
+        lookahead.append(tf.reshape(offset, tf.shape(grad)))
       new_tensors.append({
           "h": h, "accum": accum, "ms": ms,
           "inp_decay": tf.sigmoid(out[..., 2]), "scl_decay": tf.sigmoid(out[..., 1]),
           "log_lr": new_log_lr, "h_tensor": h_tensor})
     global_input = tf.reduce_mean(tf.stack([t["h_tensor"] for t in new_tensors], 0), 0)
     new_global = self.global_gru(global_input, h_global)
-    return updates, {"tensors": new_tensors, "global": new_global}
+    new_state = {"tensors": new_tensors, "global": new_global}
+    if self.use_lookahead:
+      new_state["lookahead"] = lookahead
+    return updates, new_state
 
   def get_config(self):
     return dict(super().get_config(), param_units=self.param_units,
                 tensor_units=self.tensor_units, global_units=self.global_units,
                 num_scales=self.num_scales, init_lr_min=self.init_lr_min,
-                init_lr_max=self.init_lr_max, max_log_lr=self.max_log_lr)
+                init_lr_max=self.init_lr_max, max_log_lr=self.max_log_lr,
+                use_lookahead=self.use_lookahead)
 
 
 def build_from_config(config) -> HierarchicalRNN:
@@ -264,5 +300,5 @@ def build_from_config(config) -> HierarchicalRNN:
       param_units=config.param_units, tensor_units=config.tensor_units,
       global_units=config.global_units, num_scales=config.num_scales,
       init_lr_min=config.init_lr_min, init_lr_max=config.init_lr_max,
-      max_log_lr=config.max_log_lr)
+      max_log_lr=config.max_log_lr, use_lookahead=config.use_lookahead)
 

@@ -16,6 +16,7 @@ def hrnn_update_fns(net, seed=(0, 0)):
       updates, state = update(grads, state)
       params = [p + u for p, u in zip(params, updates)]
 
+  With `net.use_lookahead`, take the gradients at `net.lookahead_point(params, state)`.
   Per-tensor and global quantities (means over a tensor's coordinates, the tensor and
   global GRUs) are per task: the leading axis is never mixed.
   """
@@ -46,6 +47,11 @@ class HRNNOptimizer(l2l_optimizer.NetConfigMixin, keras.optimizers.Optimizer):
   """
 
   def __init__(self, net, learning_rate: float = 1.0, name: str = "hrnn", **kwargs):
+    if getattr(net, "use_lookahead", False):
+      raise ValueError(
+          "HRNNOptimizer does not support a net with use_lookahead=True (Keras takes "
+          "gradients at the variables' values, not at an attended point); use "
+          "models.hrnn.hrnn_update_fns with net.lookahead_point instead.")
     super().__init__(learning_rate=learning_rate, name=name, **kwargs)
     self.net = net
 

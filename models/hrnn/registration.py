@@ -38,7 +38,9 @@ registry.register(registry.ModelSpec(
         "Meta-optimizer Adam (lr 1e-3, global-norm clip 1.0) instead of RMSProp 1e-6; "
         "the per-step log loss ratio is clipped to [log 1e-5, log 1e3] "
         "(at lr 3e-4 the same mixture lost to Adam on every family).",
-        "The Nesterov-like lookahead (attention) of §3.4 is not implemented.",
+        "The Nesterov-like lookahead (attention) of §3.4 is an option "
+        "(use_lookahead=True) that this checkpoint does not use.",
     ),
     smoke_loss=train.smoke_loss,
+    optimize=train.make_optimize_fn,
 ))

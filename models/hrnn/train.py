@@ -10,7 +10,10 @@ Wichrowska et al. (2017), §4 and the authors' code, scaled down:
   the task's starting point and f the full, noise-free objective; the per-step ratio
   is clipped to [1e-5, 1e3] (see `_log_ratio`), non-finite meta-gradients are zeroed
   and the rest clipped by global norm;
-- optimizee gradients are held constant (no second derivatives).
+- optimizee gradients are held constant (no second derivatives), except with the
+  lookahead (§3.4): the gradient at the attended point theta + a is differentiated
+  through the offset a (theta held constant), a Hessian-vector product, or the
+  attention would get no meta-gradient.
 
 The step is data-parallel over the meta-batch under `tf.distribute`, as for the LSTM
 optimizer (`models.l2l_lstm.train`).
@@ -52,13 +55,24 @@ def _log_ratio(f, f0):
                           _MAX_LOG_RATIO)
 
 
+def _gradients(family, task, params, state, step):
+  """Optimizee gradients for the update: at theta (held constant), or with the
+  lookahead at theta + a, differentiable through a."""
+  if "lookahead" not in state:
+    _, grads = family.loss_and_grads(task, params, step)
+    return [tf.stop_gradient(g) for g in grads]
+  at = [tf.stop_gradient(p) + a for p, a in zip(params, state["lookahead"])]
+  _, grads = family.loss_and_grads(task, at, step)
+  return grads
+
+
 def unroll(family, update, task, params, state, f0, start_step, length: int):
   """`length` steps of the learned optimizer; returns (per-task mean log-loss ratio
   over the steps `[B]`, final params, final state)."""
   total = tf.zeros_like(f0)
   for i in tf.range(length):
-    _, grads = family.loss_and_grads(task, params, start_step + i)
-    updates, state = update([tf.stop_gradient(g) for g in grads], state)
+    grads = _gradients(family, task, params, state, start_step + i)
+    updates, state = update(grads, state)
     params = [p + u for p, u in zip(params, updates)]
     total += _log_ratio(family.eval_loss(task, params), f0)
   return total / length, params, state
@@ -138,7 +152,8 @@ def make_train_step(net, meta_optimizer, family, config, strategy, seed: int = 0
 
 def make_optimize_fn(net, family, steps: int, record_every: int = 1, seed=(0, 0)):
   init, update = optimizer_lib.hrnn_update_fns(net, seed=seed)
-  return runner.make_optimize_fn(init, update, family, steps, record_every)
+  return runner.make_optimize_fn(init, update, family, steps, record_every,
+                                 net.lookahead_point if net.use_lookahead else None)
 
 
 def optimize(net, family, seeds, steps: int, record_every: int = 1):

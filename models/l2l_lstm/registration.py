@@ -51,6 +51,7 @@ registry.register(registry.ModelSpec(
            "Adam's, and lower than tuned Adam on at least 70% of the functions."),
     deviations=DEVIATIONS,
     smoke_loss=train.smoke_loss,
+    optimize=train.make_optimize_fn,
 ))
 
 registry.register(registry.ModelSpec(
@@ -67,4 +68,5 @@ registry.register(registry.ModelSpec(
         "8x8 digits from scikit-learn instead of MNIST (no download); meta-batch of "
         "4 networks per step.",),
     smoke_loss=train.smoke_loss,
+    optimize=train.make_optimize_fn,
 ))

@@ -81,22 +81,6 @@ def scipy_curves(family, seeds, iterations: int, method: str):
   return curves, float(np.mean(evals))
 
 
-def _other_learned(family, steps, log):
-  """The zoo's other shipped learned optimizers on this family."""
-  import zoo  # pylint: disable=g-import-not-at-top  (the registry, at run time)
-  from models.hrnn import evaluate as hrnn_eval  # pylint: disable=g-import-not-at-top
-  from models.hrnn import train as hrnn_train  # pylint: disable=g-import-not-at-top
-  fns = {}
-  if zoo.CheckpointStore().has("hrnn.mixture4"):
-    hrnn = zoo.create("hrnn.mixture4")
-    fns["HRNN (mixture4)"] = hrnn_train.make_optimize_fn(hrnn, family, steps, 1)
-  else:
-    log("  (hrnn.mixture4 has no shipped checkpoint; left out)")
-  for label, make in hrnn_eval.other_learned_optimizers(log).items():
-    fns[label] = make(family, steps, 1)
-  return fns
-
-
 def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
   name = getattr(net, "zoo_name", "l2o_policy")
   num_tasks = context.num_tasks or config.num_test_tasks
@@ -107,7 +91,9 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
   test_seeds = family.seeds("test", context.seed * optimizees_base.TEST_BLOCK, num_tasks)
 
   learned = {OURS: train_lib.make_optimize_fn(net, family, steps)}
-  learned.update(_other_learned(family, steps, context.log))
+  for label, make in compare_lib.shipped_learned_optimizers(
+      exclude=(name,), log=context.log).items():
+    learned[label] = make(family, steps, 1)
   comp = compare_lib.compare(family, learned, ("sgd", "adam", "rmsprop"), steps,
                              val_seeds, test_seeds, 1, context.log, config.family)
   mu, tuned = tune_momentum(family, val_seeds, steps)
@@ -143,8 +129,8 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
                 f"{means[label]:.4g} (L-BFGS {means['L-BFGS (scipy)']:.4g}, CG "
                 f"{means['CG (scipy)']:.4g})"),
       holds=bool(holds))]
-  panel = {m: (np.arange(steps + 1), *evaluation.mean_stderr(np.asarray(c).T))
-           for m, c in comp.curves.items()}
+  panel = {m: (np.arange(steps + 1), *evaluation.mean_stderr(
+      np.where(np.isfinite(c), c, np.nan).T)) for m, c in comp.curves.items()}
   plots = [evaluation.plot_panels(
       os.path.join(context.output_dir, f"{name}_curves.png"), {config.family: panel},
       title=f"{name}: mean objective over {num_tasks} held-out objectives",

@@ -37,4 +37,5 @@ for _family, _summary in (
              "gradient descent's and tuned momentum's; L-BFGS and CG (SciPy) beside."),
       deviations=_DEVIATIONS,
       smoke_loss=train.smoke_loss,
+      optimize=train.make_optimize_fn,
   ))

@@ -82,5 +82,57 @@ class NetworkTest(absltest.TestCase):
     np.testing.assert_allclose(batch[0][1].numpy(), alone[0][0].numpy(), rtol=1e-5)
 
 
+class LookaheadTest(absltest.TestCase):
+
+  def _params(self):
+    rng = np.random.RandomState(0)
+    return [tf.constant(rng.randn(2, 3, 2), tf.float32),
+            tf.constant(rng.randn(2, 4), tf.float32)]
+
+  def test_attended_point_is_params_plus_the_proposed_offset(self):
+    net = model_lib.HierarchicalRNN(use_lookahead=True)
+    params = self._params()
+    state = net.initial_state(params)
+    for p, q in zip(net.lookahead_point(params, state), params):
+      np.testing.assert_array_equal(p, q)  # No offset before the first step.
+    grads = [tf.ones_like(p) for p in params]
+    _, state = net(grads, state)
+    for p, q, a in zip(net.lookahead_point(params, state), params, state["lookahead"]):
+      self.assertEqual(a.shape, q.shape)
+      self.assertGreater(float(tf.reduce_max(tf.abs(a))), 0.0)
+      np.testing.assert_allclose(p, q + a, rtol=1e-6)
+    plain = model_lib.HierarchicalRNN()
+    self.assertNotIn("lookahead", plain.initial_state(params))
+    self.assertIs(plain.lookahead_point(params, plain.initial_state(params)), params)
+
+  def test_meta_gradient_reaches_the_attention_weights(self):
+    """Through the gradient at the attended point (a Hessian-vector product)."""
+    from models import optimizees  # pylint: disable=g-import-not-at-top
+    from models.hrnn import optimizer as optimizer_lib  # pylint: disable=g-import-not-at-top
+    from models.hrnn import train as train_lib  # pylint: disable=g-import-not-at-top
+    net = model_lib.HierarchicalRNN(use_lookahead=True)
+    family = optimizees.get_family("logistic")
+    task, params = family.sample(family.seeds("train", 0, 4))
+    init, update = optimizer_lib.hrnn_update_fns(net)
+    with tf.GradientTape() as tape:
+      loss, _, _ = train_lib.unroll(family, update, task, params, init(params),
+                                    family.eval_loss(task, params), 0, 4)
+      loss = tf.reduce_mean(loss)
+    grads = tape.gradient(loss, [net.attention_readout.kernel, net.attention_offset])
+    for g in grads:
+      self.assertIsNotNone(g)
+      self.assertTrue(np.all(np.isfinite(g.numpy())))
+      self.assertGreater(float(tf.reduce_max(tf.abs(g))), 0.0)
+
+  def test_keras_optimizer_refuses_a_lookahead_net(self):
+    from models.hrnn import optimizer as optimizer_lib  # pylint: disable=g-import-not-at-top
+    with self.assertRaisesRegex(ValueError, "use_lookahead"):
+      optimizer_lib.HRNNOptimizer(model_lib.HierarchicalRNN(use_lookahead=True))
+
+  def test_config_round_trip_keeps_the_option(self):
+    net = model_lib.HierarchicalRNN(use_lookahead=True)
+    self.assertTrue(model_lib.HierarchicalRNN.from_config(net.get_config()).use_lookahead)
+
+
 if __name__ == "__main__":
   absltest.main()

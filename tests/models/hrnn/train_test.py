@@ -35,12 +35,18 @@ class ScheduleTest(absltest.TestCase):
 class MetaTrainingTest(absltest.TestCase):
 
   def test_short_meta_training_lowers_the_validation_objective(self):
+    self._learns(use_lookahead=False)
+
+  def test_short_meta_training_with_the_lookahead_lowers_it_too(self):
+    self._learns(use_lookahead=True)
+
+  def _learns(self, use_lookahead):
     keras.utils.set_random_seed(0)
     config = config_lib.HRNNConfig(
         train_families=("quadratic", "logistic"), unroll_length=10, max_unrolls=4,
         mean_extra_unrolls=3.0, meta_batch_size=8, meta_learning_rate=3e-3,
         train_steps=40, validate_every=40, num_validation_tasks=16, eval_steps=40,
-        log_every=40, checkpoint_every=40)
+        log_every=40, checkpoint_every=40, use_lookahead=use_lookahead)
     strategy = distribute.get_distribution_strategy("one_device")
     with strategy.scope():
       net = model_lib.build_from_config(config)
