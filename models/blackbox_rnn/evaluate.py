@@ -99,8 +99,9 @@ def time_rnn_proposals(net, tasks, count: int) -> float:
   return float(np.mean(times))
 
 
-def run_transfer(net, config, seed: int, settings, names=None):
-  """Regret after `horizon` queries on random instances of the test functions.
+def run_transfer(net, config, seed: int, settings, names=None, methods=BASELINES):
+  """Regret after `horizon` queries on random instances of the test functions (those
+  in `names`, default all that fit the network), of the RNN and `methods`.
 
   Returns:
     {function name: {"instances": n, "dim": d, "regret": {method: [n]},
@@ -114,7 +115,7 @@ def run_transfer(net, config, seed: int, settings, names=None):
                                          dim=config.dim)
     ys = {"rnn": np.stack([net.minimize(inst, [(0.0, 1.0)] * config.dim,
                                         config.horizon).ys for inst in instances])}
-    for method in BASELINES:
+    for method in methods:
       runs = []
       for k, inst in enumerate(instances):
         # The baselines search the function's own box (the instance's active axes).
