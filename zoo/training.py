@@ -8,7 +8,8 @@ that takes the global step as a tensor, so the data of step k is a pure function
   restarts from its last checkpoint, and because step k's data depends only on k, it
   neither repeats nor loses steps;
 - validation every `validate_every` steps, keeping the best objective (and the step)
-  in the checkpoint, with an `on_best` hook to export the best weights;
+  in the checkpoint; with `keep_best=model` the model's best weights are saved
+  atomically to `model_dir/best.weights.h5` and loaded back at the end;
 - TensorBoard summaries (`model_dir/train`, `model_dir/validation`) and progress lines
   with steps per second and the time left;
 - a non-finite metric stops the run with `TrainingDivergedError` before anything is
@@ -27,12 +28,16 @@ import tensorflow as tf
 from zoo import distribute
 
 __all__ = [
+    "BEST_WEIGHTS",
     "LoopResult",
     "TrainContext",
     "TrainingDivergedError",
     "format_duration",
     "run_loop",
 ]
+
+
+BEST_WEIGHTS = "best.weights.h5"
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -128,6 +133,7 @@ def run_loop(*,
              validate_fn: Optional[Callable] = None,
              validate_every: Optional[int] = None,
              on_best: Optional[Callable] = None,
+             keep_best=None,
              strategy: Optional[tf.distribute.Strategy] = None,
              log: Callable[[str], None] = print,
              max_to_keep: int = 3) -> LoopResult:
@@ -144,6 +150,9 @@ def run_loop(*,
     validate_fn: `validate_fn(step) -> (objective, {name: value})`, lower is better.
     validate_every: run `validate_fn` every this many steps and at the end.
     on_best: `on_best(step, objective)`, called when the objective improves.
+    keep_best: a Keras model whose weights are saved (by the chief, atomically) to
+      `model_dir/BEST_WEIGHTS` whenever the objective improves, and loaded back into it
+      when the loop ends (also after a resumed run that did not improve).
     strategy: for multi-worker runs, so non-chief workers write to private folders.
     log: progress output.
     max_to_keep: checkpoints kept.
@@ -192,6 +201,10 @@ def run_loop(*,
     if improved:
       best_var.assign(objective)
       best_step_var.assign(step)
+      if keep_best is not None and chief:
+        path = os.path.join(model_dir, BEST_WEIGHTS)
+        keep_best.save_weights(path + ".tmp.weights.h5")
+        os.replace(path + ".tmp.weights.h5", path)
       if on_best is not None:
         on_best(step, objective)
     log(f"  validation at step {step}: objective {objective:.5g}"
@@ -225,6 +238,9 @@ def run_loop(*,
   val_writer.flush()
   if not chief:
     shutil.rmtree(write_dir, ignore_errors=True)
+  best_path = os.path.join(model_dir, BEST_WEIGHTS)
+  if keep_best is not None and os.path.exists(best_path):
+    keep_best.load_weights(best_path)
   best = float(best_var)
   return LoopResult(
       start_step=start,

@@ -14,7 +14,6 @@ on held-out fixed functions (`tasks.gp_tasks`) and keeps the weights with the lo
 median regret after the horizon.
 """
 
-import os
 
 import keras
 import numpy as np
@@ -27,7 +26,7 @@ from zoo import training
 
 __all__ = ["BEST_WEIGHTS", "make_train_step", "propose_on_rff", "smoke_loss", "train"]
 
-BEST_WEIGHTS = "best.weights.h5"
+BEST_WEIGHTS = training.BEST_WEIGHTS
 
 
 def _replica_loss(net, family, config, seeds):
@@ -98,11 +97,6 @@ def propose_on_rff(net, rff, horizon: int):
   return xs.numpy(), ys.numpy()
 
 
-def _save_weights_atomic(net, path):
-  tmp = path + ".tmp.weights.h5"
-  net.save_weights(tmp)
-  os.replace(tmp, path)
-
 
 def train(net, config, context: training.TrainContext) -> dict:
   """Meta-trains `net` (built in `context.strategy`'s scope) into `context.model_dir`.
@@ -122,7 +116,6 @@ def train(net, config, context: training.TrainContext) -> dict:
     # Built inside the scope, before strategy.run (see DESIGN.md, distribution).
     meta_optimizer.build(net.trainable_variables)
   step_fn = make_train_step(net, meta_optimizer, family, config, strategy)
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
   context.log(f"Preparing {config.num_validation_tasks} validation functions ...")
   val = tasks_lib.gp_tasks(family, "validation", 0, config.num_validation_tasks)
 
@@ -132,19 +125,13 @@ def train(net, config, context: training.TrainContext) -> dict:
     regret = val.regret(ys)[:, -1]
     return float(np.median(regret)), {"regret_mean": float(regret.mean())}
 
-  def on_best(step, objective):
-    del step, objective
-    if distribute.is_chief(strategy):
-      _save_weights_atomic(net, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn, total_steps=total,
       objects={"net": net, "meta_optimizer": meta_optimizer},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=net,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    net.load_weights(best_path)
   return {
       "train_steps": result.final_step,
       "best_validation_median_regret": result.best_objective,

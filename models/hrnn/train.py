@@ -20,7 +20,6 @@ optimizer (`models.l2l_lstm.train`).
 """
 
 import math
-import os
 
 import keras
 import numpy as np
@@ -37,7 +36,6 @@ __all__ = ["make_optimize_fn", "make_train_step", "num_unrolls", "optimize",
 
 _MAX_LOG_RATIO = math.log(1e3)
 _MIN_LOG_RATIO = math.log(1e-5)
-BEST_WEIGHTS = "best.weights.h5"
 
 
 def num_unrolls(config, seed: int, step: int) -> int:
@@ -201,7 +199,6 @@ def train(net, config, context: training.TrainContext) -> dict:
           for f in eval_families]
   val_seeds = [f.seeds("validation", 0, config.num_validation_tasks)
                for f in eval_families]
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
 
   def validate(step):
     del step
@@ -214,21 +211,13 @@ def train(net, config, context: training.TrainContext) -> dict:
           _MAX_LOG_RATIO)))
     return np.mean(list(per_family.values())), per_family
 
-  def on_best(step, objective):
-    del step, objective
-    if distribute.is_chief(strategy):
-      tmp = best_path + ".tmp.weights.h5"
-      net.save_weights(tmp)
-      os.replace(tmp, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn, total_steps=total,
       objects={"net": net, "meta_optimizer": meta_optimizer},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=net,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    net.load_weights(best_path)
   return {
       "train_steps": result.final_step,
       "best_validation_objective": result.best_objective,

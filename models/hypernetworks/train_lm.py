@@ -24,7 +24,7 @@ from zoo import training
 
 __all__ = ["BEST_WEIGHTS", "make_train_step", "smoke_loss", "train"]
 
-BEST_WEIGHTS = "best.weights.h5"
+BEST_WEIGHTS = training.BEST_WEIGHTS
 
 
 def sequence_loss(model, windows, training: bool):
@@ -77,11 +77,6 @@ def smoke_loss(model, config):
   return tf.reduce_mean(sequence_loss(model, windows, training=False))
 
 
-def _save_weights_atomic(model, path):
-  tmp = path + ".tmp.weights.h5"
-  model.save_weights(tmp)
-  os.replace(tmp, path)
-
 
 PROGRESS = "progress.json"
 
@@ -126,7 +121,6 @@ def train(model, config, context: training.TrainContext) -> dict:
     optimizer.build(model.trainable_variables)
   step = make_train_step(model, optimizer, train_ids, config, strategy)
   seed = tf.constant(context.seed, tf.int64)
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
   clock = {"start": None, "validation_s": 0.0, "progress": None}
 
   def step_fn(k):
@@ -150,19 +144,13 @@ def train(model, config, context: training.TrainContext) -> dict:
       _write_progress(context.model_dir, progress)
     return bpc, {"train_time_s": train_time()}
 
-  def on_best(step_number, objective):
-    del step_number, objective
-    if distribute.is_chief(strategy):
-      _save_weights_atomic(model, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn, total_steps=total,
       objects={"model": model, "optimizer": optimizer},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=model,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    model.load_weights(best_path)
   progress = clock["progress"] or _read_progress(context.model_dir, result.final_step)
   metrics = {
       "train_steps": result.final_step,

@@ -9,7 +9,6 @@ split. The step is data-parallel over the minibatch (`strategy.run`, each replic
 slice, losses scaled to the global batch).
 """
 
-import os
 
 import keras
 import numpy as np
@@ -22,7 +21,7 @@ from zoo import training
 
 __all__ = ["BEST_WEIGHTS", "Trainer", "accuracy", "smoke_loss", "train"]
 
-BEST_WEIGHTS = "best.weights.h5"
+BEST_WEIGHTS = training.BEST_WEIGHTS
 
 
 def _batch_indices(seed, step, n: int, batch: int):
@@ -168,11 +167,6 @@ def smoke_loss(model, config):
       tf.constant([0, 1, 2, 3]), logits))
 
 
-def _save_weights_atomic(model, path):
-  tmp = path + ".tmp.weights.h5"
-  model.save_weights(tmp)
-  os.replace(tmp, path)
-
 
 def train(model, config, context: training.TrainContext) -> dict:
   """Trains the convnet `model` (built in the strategy's scope) with `run_loop`.
@@ -191,26 +185,19 @@ def train(model, config, context: training.TrainContext) -> dict:
   step = make_train_step(model, optimizer, images, labels, config.batch_size, strategy,
                          config.max_shift)
   seed = tf.constant(context.seed, tf.int64)
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
 
   def validate(step_number):
     del step_number
     acc = accuracy(model, val_images, val_labels)
     return 1.0 - acc, {"accuracy": acc}
 
-  def on_best(step_number, objective):
-    del step_number, objective
-    if distribute.is_chief(strategy):
-      _save_weights_atomic(model, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=lambda k: step(seed, k), total_steps=total,
       objects={"model": model, "optimizer": optimizer},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=model,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    model.load_weights(best_path)
   return {
       "train_steps": result.final_step,
       "learning_rate": learning_rate,

@@ -17,7 +17,6 @@ scaled by the global batch size, and the meta-optimizer sums the gradients over
 replicas.
 """
 
-import os
 
 import keras
 import tensorflow as tf
@@ -130,13 +129,7 @@ def optimize(net, family, seeds, steps: int, record_every: int = 1):
   return cache[key](seeds)
 
 
-def _save_weights_atomic(net, path):
-  tmp = path + ".tmp.weights.h5"
-  net.save_weights(tmp)
-  os.replace(tmp, path)
 
-
-BEST_WEIGHTS = "best.weights.h5"
 
 
 def train(net, config, context: training.TrainContext) -> dict:
@@ -159,7 +152,6 @@ def train(net, config, context: training.TrainContext) -> dict:
     meta_optimizer.build(net.trainable_variables)
   step_fn = make_train_step(net, meta_optimizer, family, config, strategy)
   val_seeds = family.seeds("validation", 0, config.num_validation_tasks)
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
 
   run_validation = make_optimize_fn(net, family, config.optimization_steps,
                                     record_every=config.optimization_steps)
@@ -169,19 +161,13 @@ def train(net, config, context: training.TrainContext) -> dict:
     final = run_validation(val_seeds)[-1]
     return final.mean(), {"final_loss_median": float(sorted(final)[len(final) // 2])}
 
-  def on_best(step, objective):
-    del step, objective
-    if distribute.is_chief(strategy):
-      _save_weights_atomic(net, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn, total_steps=total,
       objects={"net": net, "meta_optimizer": meta_optimizer},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=net,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    net.load_weights(best_path)
   return {
       "train_steps": result.final_step,
       "meta_updates": result.final_step * (config.optimization_steps //

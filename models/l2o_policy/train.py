@@ -18,7 +18,6 @@ so a step under `MirroredStrategy` equals the single-device step.
 """
 
 import functools
-import os
 
 import keras
 import numpy as np
@@ -35,7 +34,6 @@ from zoo import training
 __all__ = ["advantages", "make_optimize_fn", "make_train_steps", "rollout",
            "set_scales_from", "smoke_loss", "teacher_data", "train", "tune_teacher"]
 
-BEST_WEIGHTS = "best.weights.h5"
 
 
 def rollout(net, family, task, params, steps: int, noise=None, teacher=None):
@@ -340,7 +338,6 @@ def train(net, config, context: training.TrainContext) -> dict:
 
   run = make_optimize_fn(net, family, config.eval_steps, config.eval_steps)
   val_seeds = family.seeds("validation", 0, config.num_validation_tasks)
-  best_path = os.path.join(context.model_dir, BEST_WEIGHTS)
 
   def validate(step):
     del step
@@ -350,22 +347,14 @@ def train(net, config, context: training.TrainContext) -> dict:
         "final_objective": float(np.mean(final)),
         "final_over_initial": float(np.mean(final / losses[0]))}
 
-  def on_best(step, objective):
-    del step, objective
-    if distribute.is_chief(strategy):
-      tmp = best_path + ".tmp.weights.h5"
-      net.save_weights(tmp)
-      os.replace(tmp, best_path)
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn,
       total_steps=config.imitation_steps + total_ppo,
       objects={"net": net, "imitation_optimizer": imitation_opt, "ppo_optimizer": ppo_opt},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-      validate_fn=validate, validate_every=config.validate_every, on_best=on_best,
+      validate_fn=validate, validate_every=config.validate_every, keep_best=net,
       strategy=strategy, log=context.log)
-  if os.path.exists(best_path):
-    net.load_weights(best_path)
   return {
       "train_steps": result.final_step,
       "imitation_teacher_momentum": teacher[0],

@@ -116,6 +116,25 @@ class RunLoopTest(absltest.TestCase):
     for a, b in zip(saved, model.weights):
       np.testing.assert_array_equal(a, b.numpy())
 
+  def test_keep_best_saves_and_restores_the_best_weights(self):
+    model_dir = self.create_tempdir().full_path
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    weights = model.trainable_variables[0]
+
+    def step(global_step):
+      weights.assign_add(tf.ones_like(weights))  # Step k leaves kernel = k + 1 + start.
+      return {"loss": tf.reduce_sum(weights)}
+
+    start = float(weights.numpy()[0, 0])
+    # Validation objective |kernel - (start + 3)|: best after step 3 of 6.
+    result = training.run_loop(
+        model_dir=model_dir, step_fn=step, total_steps=6, objects={"m": model},
+        validate_every=1, keep_best=model, log=lambda _: None,
+        validate_fn=lambda _: (abs(float(weights.numpy()[0, 0]) - start - 3.0), {}))
+    self.assertEqual(result.best_step, 3)
+    self.assertTrue(os.path.exists(os.path.join(model_dir, training.BEST_WEIGHTS)))
+    self.assertAlmostEqual(float(weights.numpy()[0, 0]), start + 3.0, places=5)
+
   def test_checkpoint_beyond_total_is_an_error(self):
     model_dir = self.create_tempdir().full_path
     var = tf.Variable(np.ones(2, np.float32))
