@@ -18,7 +18,7 @@ NAME = "hrnn.mixture4"
 
 class HRNNClaimsTest(absltest.TestCase):
 
-  def test_recorded_family_means_reproduce_on_the_first_tasks(self):
+  def test_recorded_family_means_reproduce(self):
     """The HRNN's, tuned Adam's and tuned RMSprop's mean loss@200 on each training
     family, recomputed on the recorded 100 test tasks, equal the recorded means (what
     the first claim compares)."""
