@@ -4,9 +4,12 @@ import dataclasses
 
 import numpy as np
 
+from models.classic_optimizers import rules
 from models.classic_optimizers import runner
 
-__all__ = ["TuningResult", "default_grid", "tune_learning_rate"]
+MOMENTA = (0.5, 0.7, 0.9, 0.95, 0.99)
+
+__all__ = ["MOMENTA", "TuningResult", "default_grid", "tune_learning_rate", "tune_momentum"]
 
 
 def default_grid(low_exp: float = -4.0, high_exp: float = 1.0, per_decade: int = 2):
@@ -63,3 +66,15 @@ def tune_learning_rate(family, rule, seeds, steps: int, grid=None,
       grid = grid + new
   raise RuntimeError(
       f"{rule.name}: the best learning rate is still at the edge of {grid}")
+
+
+def tune_momentum(family, seeds, steps: int, momenta=MOMENTA, per_decade: int = 4):
+  """Heavy-ball momentum with mu (from `momenta`) and the learning rate tuned together
+  on the tasks of `seeds`: (mu, the best mu's TuningResult)."""
+  best = None
+  for mu in momenta:
+    result = tune_learning_rate(family, rules.momentum(mu), seeds, steps,
+                                grid=default_grid(-4.0, 1.0, per_decade=per_decade))
+    if best is None or min(result.scores) < best[0]:
+      best = (min(result.scores), mu, result)
+  return best[1], best[2]

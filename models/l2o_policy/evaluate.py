@@ -6,7 +6,8 @@ tuned momentum's. Beside them: tuned Adam and RMSprop, L-BFGS and conjugate grad
 (SciPy, the same number of iterations), and the zoo's other learned optimizers.
 
 Tuning (validation tasks only): gradient descent, Adam and RMSprop over learning
-rates; momentum over learning rates for each mu in `MOMENTA`, keeping the best pair.
+rates; momentum over learning rates for each mu in `tuning.MOMENTA`, keeping the best
+pair.
 """
 
 import os
@@ -25,25 +26,11 @@ from models.l2o_policy import train as train_lib
 from models.optimizees import base as optimizees_base
 from zoo import evaluation
 
-__all__ = ["evaluate", "scipy_curves", "tune_momentum"]
+__all__ = ["evaluate", "scipy_curves"]
 
 OURS = "policy (Li & Malik)"
-MOMENTA = (0.5, 0.7, 0.9, 0.95, 0.99)
 SCIPY_METHODS = {"L-BFGS (scipy)": "L-BFGS-B", "CG (scipy)": "CG"}
 _STYLES = {OURS: {"color": "black", "linewidth": 2.2}}
-
-
-def tune_momentum(family, val_seeds, steps: int):
-  """(mu, TuningResult) of heavy-ball momentum, mu and the learning rate tuned on
-  validation tasks."""
-  best = None
-  for mu in MOMENTA:
-    result = tuning.tune_learning_rate(family, rules.momentum(mu), val_seeds, steps,
-                                       grid=tuning.default_grid(-4.0, 1.0, per_decade=4))
-    score = min(result.scores)
-    if best is None or score < best[0]:
-      best = (score, mu, result)
-  return best[1], best[2]
 
 
 def scipy_curves(family, seeds, iterations: int, method: str):
@@ -96,7 +83,7 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
     learned[label] = make(family, steps, 1)
   comp = compare_lib.compare(family, learned, ("sgd", "adam", "rmsprop"), steps,
                              val_seeds, test_seeds, 1, context.log, config.family)
-  mu, tuned = tune_momentum(family, val_seeds, steps)
+  mu, tuned = tuning.tune_momentum(family, val_seeds, steps)
   context.log(f"  {config.family}: tuned momentum on {num_val} validation tasks: "
               f"mu={mu}, lr={tuned.learning_rate:.3g}")
   label = f"SGD+momentum (mu={mu})"

@@ -113,13 +113,8 @@ def tune_teacher(family, config, num_tasks: int = 64):
   learning rate tuned on training tasks (never validation or test) for the training
   horizon. Returns (mu, learning_rate)."""
   seeds = family.seeds("train", 10_000_000, num_tasks).numpy()
-  best = None
-  for mu in config.imitation_momenta:
-    result = tuning.tune_learning_rate(family, rules.momentum(mu), seeds, config.horizon,
-                                       grid=tuning.default_grid(-4.0, 1.0, per_decade=4))
-    if best is None or min(result.scores) < best[0]:
-      best = (min(result.scores), mu, result.learning_rate)
-  return best[1], best[2]
+  mu, result = tuning.tune_momentum(family, seeds, config.horizon, config.imitation_momenta)
+  return mu, result.learning_rate
 
 
 def teacher_data(net, family, config, teacher):
