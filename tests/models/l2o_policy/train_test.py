@@ -32,6 +32,19 @@ class AdvantageTest(absltest.TestCase):
     np.testing.assert_allclose(adv[:, 0], [np.sqrt(2.0)] * 2, rtol=1e-5)
     np.testing.assert_allclose(adv[:, 1], [0.0, 0.0], atol=1e-6)
 
+  def test_log_suboptimality_cost_weighs_the_gap_to_the_reference_minimum(self):
+    config = config_lib.PolicyConfig(cost="log_suboptimality", discount=1.0)
+    # One step, two tasks with the same objectives but different reference minima: the
+    # one closer to its minimum after the step has the lower cost.
+    losses = tf.constant([[2.0, 2.0], [1.1, 1.1]])
+    f_ref = tf.constant([1.0, 0.0])
+    togo = train_lib._cost_to_go(losses, config, f_ref).numpy()  # pylint: disable=protected-access
+    np.testing.assert_allclose(togo[0], [np.log(0.1 / 1.0), np.log(1.1 / 2.0)], rtol=1e-4)
+    with self.assertRaisesRegex(ValueError, "imitation"):
+      config_lib.PolicyConfig(cost="log_suboptimality", imitation_steps=0)
+    with self.assertRaisesRegex(ValueError, "cost must be"):
+      config_lib.PolicyConfig(cost="sum")
+
   def test_diverged_runs_cost_the_cap(self):
     config = config_lib.PolicyConfig(cost_cap=3.0)
     losses = tf.constant([[1.0, 1.0], [np.inf, 0.5]])
@@ -82,6 +95,30 @@ class LearningTest(absltest.TestCase):
     self.assertIn(out["imitation_teacher_momentum"], config.imitation_momenta)
     self.assertAlmostEqual(after, out["best_validation_objective"], places=4)
     self.assertLess(after, 0.8 * before)
+
+
+class LogSuboptimalityTest(absltest.TestCase):
+
+  def test_a_ppo_step_with_the_reference_minimum_runs_and_moves_the_policy(self):
+    config = config_lib.PolicyConfig(horizon=6, batch_tasks=8, num_minibatches=2,
+                                     ppo_epochs=1, imitation_tasks=16, imitation_batch=8,
+                                     cost="log_suboptimality", reference_steps=20,
+                                     learning_rate=1e-2)
+    family = optimizees.get_family("logistic")
+    keras.utils.set_random_seed(5)
+    strategy = distribute.get_distribution_strategy("one_device")
+    with strategy.scope():
+      net = model_lib.build_from_config(config)
+      opts = [keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2)]
+      for opt in opts:
+        opt.build(net.trainable_variables)
+    before = [w.numpy() for w in net.trainable_variables]
+    _, ppo_step = train_lib.make_train_steps(net, *opts, family, config, strategy, seed=0,
+                                             teacher=(0.9, 0.5))
+    out = ppo_step(tf.constant(0, tf.int64))
+    self.assertTrue(np.isfinite(float(out["ppo_loss"])))
+    self.assertTrue(any(not np.allclose(b, w.numpy())
+                        for b, w in zip(before, net.trainable_variables)))
 
 
 class MirroredTest(absltest.TestCase):
