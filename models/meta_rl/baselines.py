@@ -1,0 +1,394 @@
+"""Hand-designed baselines, as policies for `rollout.rollout` (compiled, batched).
+
+Bernoulli bandits (Duan et al. §4.1; counts start from the Beta(1, 1) prior, as in the
+paper):
+
+  RandomPolicy()                 uniform arm
+  Greedy()                       arg max of the posterior mean (s + 1) / (n + 2)
+  EpsilonGreedy(epsilon)         greedy, or a uniform arm with probability epsilon
+  UCB1(c)                        posterior mean + c * sqrt(2 ln N / n_a) (Auer et al.)
+  Thompson()                     arg max of a draw from Beta(s + 1, f + 1)
+  OptimisticThompson()           arg max of max(draw, posterior mean) (May et al. 2012)
+  Gittins(discount, horizon)     arg max of the Gittins index of Beta(s + 1, f + 1)
+                                 (`gittins_indices`: calibration by value iteration)
+
+Tabular MDPs (Duan et al. §4.2; `env` is a `TabularMDP`):
+
+  PSRL()                         posterior sampling (Osband et al. 2013): each episode
+                                 acts optimally in an MDP drawn from the posterior
+  ModelBasedEpsilonGreedy(eps)   optimal in the posterior-mean MDP, epsilon-random
+                                 (eps = 0: Duan et al.'s "greedy")
+  ValueIterationOracle()         optimal in the true MDP (an upper reference)
+
+Informative-arm bandit (Wang et al. §3.1.3): `InformativeArmOracle()`.
+
+Every policy is a small object with `initial_state(env, task)`, `step(state, inputs,
+seed)` and `extras = ()`; state is the sufficient statistics (success / failure counts,
+transition counts), updated from the previous action and reward in `inputs`.
+Tuning: `tune(env, make_policy, grid, tasks)` picks the parameter with the highest mean
+total reward on validation tasks.
+"""
+
+import functools
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from models.meta_rl import rollout as rollout_lib
+
+__all__ = [
+    "EpsilonGreedy",
+    "Gittins",
+    "Greedy",
+    "InformativeArmOracle",
+    "ModelBasedEpsilonGreedy",
+    "OptimisticThompson",
+    "PSRL",
+    "RandomPolicy",
+    "Thompson",
+    "UCB1",
+    "ValueIterationOracle",
+    "gittins_indices",
+    "tune",
+    "value_iteration",
+]
+
+
+def _argmax_random_ties(values, seed):
+  """arg max over the last axis, ties broken uniformly at random."""
+  noise = tf.random.stateless_uniform(tf.shape(values), seed)
+  best = tf.reduce_max(values, axis=-1, keepdims=True)
+  return tf.argmax(tf.where(values >= best - 1e-9, 1.0 + noise, 0.0), axis=-1,
+                   output_type=tf.int32)
+
+
+class _Policy:
+  extras = ()
+
+  def __repr__(self):
+    fields = ", ".join(f"{k}={v}" for k, v in sorted(vars(self).items())
+                       if not k.startswith("_"))
+    return f"{type(self).__name__}({fields})"
+
+
+class RandomPolicy(_Policy):
+  """A uniformly random action (any environment)."""
+
+  def initial_state(self, env, task):
+    self._num_actions = env.num_actions
+    return tf.zeros_like(task["policy_u"][:, 0], tf.int32)
+
+  def step(self, state, inputs, seed):
+    del seed
+    num = self._num_actions
+    action = tf.minimum(tf.cast(inputs.u * num, tf.int32), num - 1)
+    return action, state, {}
+
+
+class _BetaBernoulli(_Policy):
+  """Success / failure counts per arm; subclasses pick the arm from them."""
+
+  def initial_state(self, env, task):
+    batch = tf.shape(task["policy_u"])[0]
+    zeros = tf.zeros([batch, env.num_actions])
+    return (zeros, zeros)  # (successes s, failures f)
+
+  def step(self, state, inputs, seed):
+    successes, failures = state
+    started = tf.cast(inputs.t > 0, tf.float32)
+    pulled = tf.one_hot(inputs.prev_action, tf.shape(successes)[1]) * started
+    successes += pulled * inputs.prev_reward[:, None]
+    failures += pulled * (1.0 - inputs.prev_reward[:, None])
+    action = self.choose(successes, failures, inputs, seed)
+    return action, (successes, failures), {}
+
+  def choose(self, successes, failures, inputs, seed):
+    raise NotImplementedError
+
+
+def _posterior_mean(successes, failures):
+  return (successes + 1.0) / (successes + failures + 2.0)
+
+
+class Greedy(_BetaBernoulli):
+  """The arm with the highest posterior mean."""
+
+  def choose(self, successes, failures, inputs, seed):
+    return _argmax_random_ties(_posterior_mean(successes, failures), seed)
+
+
+class EpsilonGreedy(_BetaBernoulli):
+  """Greedy, except with probability `epsilon` a uniformly random arm."""
+
+  def __init__(self, epsilon: float = 0.1):
+    if not 0.0 <= epsilon <= 1.0:
+      raise ValueError(f"epsilon must be in [0, 1]; received: {epsilon}")
+    self.epsilon = float(epsilon)
+
+  def choose(self, successes, failures, inputs, seed):
+    greedy = _argmax_random_ties(_posterior_mean(successes, failures), seed)
+    k = tf.shape(successes)[1]
+    explore = inputs.u < self.epsilon
+    # The same uniform, rescaled, picks the random arm.
+    random_arm = tf.minimum(
+        tf.cast(inputs.u / max(self.epsilon, 1e-12) * tf.cast(k, tf.float32), tf.int32),
+        k - 1)
+    return tf.where(explore, random_arm, greedy)
+
+
+class UCB1(_BetaBernoulli):
+  """Auer et al. (2002): posterior mean + c * sqrt(2 ln N / n_a), with the Beta(1, 1)
+  pseudo-counts in n_a and N (so no arm needs a forced first pull)."""
+
+  def __init__(self, c: float = 1.0):
+    if c < 0:
+      raise ValueError(f"c must be >= 0; received: {c}")
+    self.c = float(c)
+
+  def choose(self, successes, failures, inputs, seed):
+    n = successes + failures + 2.0  # n_a with the prior's two pseudo-pulls
+    total = tf.reduce_sum(n, axis=1, keepdims=True)
+    bonus = self.c * tf.sqrt(2.0 * tf.math.log(total) / n)
+    return _argmax_random_ties(_posterior_mean(successes, failures) + bonus, seed)
+
+
+def _beta_sample(alpha, beta, seed):
+  """Beta(alpha, beta) draws as X / (X + Y), X ~ Gamma(alpha), Y ~ Gamma(beta)."""
+  x = tf.random.stateless_gamma(tf.shape(alpha), seed, alpha=alpha)
+  y = tf.random.stateless_gamma(tf.shape(beta),
+                                tf.random.experimental.stateless_fold_in(seed, 1),
+                                alpha=beta)
+  return x / (x + y)
+
+
+class Thompson(_BetaBernoulli):
+  """Thompson sampling (Thompson 1933): the arm whose posterior draw is largest."""
+
+  def choose(self, successes, failures, inputs, seed):
+    return tf.argmax(_beta_sample(successes + 1.0, failures + 1.0, seed), axis=-1,
+                     output_type=tf.int32)
+
+
+class OptimisticThompson(_BetaBernoulli):
+  """Optimistic Thompson sampling (May et al. 2012): draws below the posterior mean
+  are raised to it."""
+
+  def choose(self, successes, failures, inputs, seed):
+    draw = _beta_sample(successes + 1.0, failures + 1.0, seed)
+    return tf.argmax(tf.maximum(draw, _posterior_mean(successes, failures)), axis=-1,
+                     output_type=tf.int32)
+
+
+@functools.lru_cache(maxsize=16)
+def gittins_indices(discount: float, depth: int, grid: int = 2001,
+                    extra_depth: int = 0) -> np.ndarray:
+  """Gittins indices of Beta(s + 1, f + 1) Bernoulli arms, `[depth + 1, depth + 1]`.
+
+  Calibration (Gittins 1979; Katehakis & Veinott 1987): the index of state (s, f) is
+  the per-step reward lambda of a known arm at which one is indifferent between that
+  arm forever and playing the unknown arm optimally, retiring at any time. For every
+  lambda on a grid the optimal-stopping values of all states are computed at once by
+  value iteration backwards over the (s, f) lattice,
+
+      V(s, f) = max(lambda / (1 - g),  p + g [p V(s+1, f) + (1 - p) V(s, f+1)]),
+      p = (s + 1) / (s + f + 2),
+
+  truncated `extra_depth` pulls beyond `depth` (default: enough that g^extra < 0.01),
+  where the arm's mean is taken as known. The index is the lambda where continuing
+  stops paying, linearly interpolated between grid points. Entries with s + f > depth
+  are NaN.
+
+  Args:
+    discount: g in (0, 1). A bandit of n pulls is approximated by g near 1 - 1/n;
+      `Gittins` tunes g on validation tasks (Duan et al. report the best of several
+      approximations).
+    depth: the largest number of pulls s + f that needs an index.
+    grid: lambda grid points in [0, 1].
+    extra_depth: lattice beyond `depth` (0: chosen from the discount).
+  """
+  if not 0.0 < discount < 1.0:
+    raise ValueError(f"discount must be in (0, 1); received: {discount}")
+  if depth < 0:
+    raise ValueError(f"depth must be >= 0; received: {depth}")
+  g = float(discount)
+  if not extra_depth:
+    extra_depth = int(math.ceil(math.log(1e-2) / math.log(g)))
+  lam = np.linspace(0.0, 1.0, grid)
+  stop = lam / (1.0 - g)
+  top = depth + extra_depth
+  s = np.arange(top + 1)
+  p = (s + 1.0) / (top + 2.0)
+  value = np.maximum(stop[None, :], p[:, None] / (1.0 - g))  # diagonal s + f = top
+  index = np.full((depth + 1, depth + 1), np.nan)
+  for m in range(top - 1, -1, -1):
+    s = np.arange(m + 1)
+    p = ((s + 1.0) / (m + 2.0))[:, None]
+    cont = p + g * (p * value[1:m + 2] + (1.0 - p) * value[:m + 1])
+    value = np.maximum(stop[None, :], cont)
+    if m <= depth:
+      gap = cont - stop[None, :]  # decreasing in lambda; the index is its root
+      first = np.argmax(gap <= 0.0, axis=1)
+      first = np.where(gap[np.arange(m + 1), first] <= 0.0, first, grid - 1)
+      lo = np.maximum(first - 1, 0)
+      g_lo, g_hi = gap[s, lo], gap[s, first]
+      frac = np.where(g_lo > g_hi, g_lo / np.maximum(g_lo - g_hi, 1e-300), 0.0)
+      index[s, m - s] = lam[lo] + np.clip(frac, 0.0, 1.0) * (lam[first] - lam[lo])
+  return index
+
+
+class Gittins(_BetaBernoulli):
+  """The arm with the largest Gittins index (discount `discount`), looked up in the
+  table of `gittins_indices` for up to `horizon` pulls."""
+
+  def __init__(self, discount: float = 0.98, horizon: int = 100):
+    self.discount = float(discount)
+    self.horizon = int(horizon)
+    self._table = tf.constant(
+        np.nan_to_num(gittins_indices(self.discount, self.horizon), nan=0.0),
+        tf.float32)
+
+  def choose(self, successes, failures, inputs, seed):
+    limit = self.horizon
+    s = tf.minimum(tf.cast(successes, tf.int32), limit)
+    f = tf.minimum(tf.cast(failures, tf.int32), limit - s)
+    return _argmax_random_ties(tf.gather_nd(self._table, tf.stack([s, f], -1)), seed)
+
+
+class InformativeArmOracle(_Policy):
+  """Wang et al. §3.1.3's optimal behaviour: pull arm 11 first, decode the target
+  from its payoff, pull the target for the rest of the episode."""
+
+  def initial_state(self, env, task):
+    return tf.zeros_like(task["policy_u"][:, 0], tf.int32)
+
+  def step(self, state, inputs, seed):
+    del seed
+    decoded = tf.cast(tf.round(inputs.prev_reward * 10.0), tf.int32) - 1
+    state = tf.where(tf.equal(inputs.t, 1), tf.clip_by_value(decoded, 0, 9), state)
+    action = tf.where(tf.equal(inputs.t, 0), tf.fill(tf.shape(state), 10), state)
+    return action, state, {}
+
+
+# -- Tabular MDPs ------------------------------------------------------------------
+
+
+def value_iteration(mu, transitions, horizon: int):
+  """Finite-horizon optimal Q-values `[B, H, S, A]` of MDPs (mu `[B, S, A]`, P `[B, S,
+  A, S]`): Q_h = mu + P V_{h+1}, V_h = max_a Q_h, V_H = 0."""
+  value = tf.zeros(tf.shape(mu)[:2])
+  qs = []
+  for _ in range(horizon):
+    q = mu + tf.einsum("bsan,bn->bsa", transitions, value)
+    qs.append(q)
+    value = tf.reduce_max(q, axis=-1)
+  return tf.stack(qs[::-1], axis=1)
+
+
+class _ModelBased(_Policy):
+  """Transition counts, reward sums and visit counts of a TabularMDP; a Q-table
+  recomputed at the start of each episode (`plan`), acted on greedily."""
+
+  def initial_state(self, env, task):
+    self._env = env
+    batch = tf.shape(task["policy_u"])[0]
+    s, a = env.num_states, env.num_actions
+    return {"counts": tf.zeros([batch, s, a, s]), "reward_sum": tf.zeros([batch, s, a]),
+            "visits": tf.zeros([batch, s, a]),
+            "q": tf.zeros([batch, env.horizon, s, a]),
+            "last_state": tf.zeros([batch], tf.int32), "task": task}
+
+  def step(self, state, inputs, seed):
+    env = self._env
+    s_count, a_count = env.num_states, env.num_actions
+    obs_state = tf.argmax(inputs.obs, axis=-1, output_type=tf.int32)
+    started = tf.cast(inputs.t > 0, tf.float32)
+    sa = (tf.one_hot(state["last_state"], s_count)[:, :, None]
+          * tf.one_hot(inputs.prev_action, a_count)[:, None, :]) * started
+    # The step that ended an episode is followed by the reset state, not s'.
+    observed = sa * (1.0 - inputs.prev_done)[:, None, None]
+    state = dict(state)
+    state["counts"] += observed[..., None] * tf.one_hot(obs_state, s_count)[:, None,
+                                                                           None, :]
+    state["reward_sum"] += sa * inputs.prev_reward[:, None, None]
+    state["visits"] += sa
+    h = tf.math.floormod(inputs.t, env.horizon)
+    state["q"] = tf.cond(tf.equal(h, 0), lambda: self.plan(state, seed),
+                         lambda: state["q"])
+    q = tf.gather_nd(state["q"], tf.stack([tf.fill(tf.shape(obs_state), h), obs_state],
+                                          1), batch_dims=1)
+    action = self.act(q, inputs, seed)
+    state["last_state"] = obs_state
+    return action, state, {}
+
+  def act(self, q, inputs, seed):
+    return _argmax_random_ties(q, seed)
+
+  def posterior_mean(self, state):
+    """The posterior-mean MDP: Dirichlet(1) and N(1, 1) priors, unit reward noise."""
+    counts = state["counts"]
+    transitions = (counts + 1.0) / tf.reduce_sum(counts + 1.0, axis=-1, keepdims=True)
+    mu = (1.0 + state["reward_sum"]) / (1.0 + state["visits"])
+    return mu, transitions
+
+
+class PSRL(_ModelBased):
+  """Posterior sampling for RL (Osband, Russo & Van Roy 2013): at each episode's start
+  draw an MDP from the posterior (Dirichlet(1 + counts) transitions, N(posterior mean,
+  1 / (1 + visits)) mean rewards) and act optimally in it for the episode."""
+
+  def plan(self, state, seed):
+    counts = state["counts"]
+    draws = tf.random.stateless_gamma(tf.shape(counts), seed, alpha=counts + 1.0)
+    transitions = draws / tf.reduce_sum(draws, axis=-1, keepdims=True)
+    mu_mean, _ = self.posterior_mean(state)
+    noise = tf.random.stateless_normal(tf.shape(mu_mean),
+                                       tf.random.experimental.stateless_fold_in(seed, 7))
+    mu = mu_mean + noise / tf.sqrt(1.0 + state["visits"])
+    return value_iteration(mu, transitions, self._env.horizon)
+
+
+class ModelBasedEpsilonGreedy(_ModelBased):
+  """Optimal in the posterior-mean MDP, with probability `epsilon` a random action
+  (epsilon = 0: certainty-equivalent greedy)."""
+
+  def __init__(self, epsilon: float = 0.1):
+    if not 0.0 <= epsilon <= 1.0:
+      raise ValueError(f"epsilon must be in [0, 1]; received: {epsilon}")
+    self.epsilon = float(epsilon)
+
+  def plan(self, state, seed):
+    mu, transitions = self.posterior_mean(state)
+    return value_iteration(mu, transitions, self._env.horizon)
+
+  def act(self, q, inputs, seed):
+    greedy = _argmax_random_ties(q, seed)
+    k = tf.shape(q)[1]
+    random_action = tf.minimum(
+        tf.cast(inputs.u / max(self.epsilon, 1e-12) * tf.cast(k, tf.float32), tf.int32),
+        k - 1)
+    return tf.where(inputs.u < self.epsilon, random_action, greedy)
+
+
+class ValueIterationOracle(_ModelBased):
+  """Acts optimally in the true MDP (knows mu and P): the upper reference."""
+
+  def plan(self, state, seed):
+    task = state["task"]
+    return value_iteration(task["mu"], task["P"], self._env.horizon)
+
+
+def tune(env, make_policy, grid, task, log=None, seed: int = 0) -> tuple:
+  """The grid value whose policy has the highest mean total reward on `task`.
+
+  Returns:
+    (best value, {value: mean total reward}).
+  """
+  scores = {}
+  for value in grid:
+    scores[value] = float(rollout_lib.evaluate_policy(
+        env, make_policy(value), task, seed=seed, keep=())["total_reward"].mean())
+    if log:
+      log(f"    {make_policy(value)!r}: {scores[value]:.3f}")
+  best = max(scores, key=scores.get)
+  return best, scores

@@ -1,0 +1,110 @@
+"""Config of a meta-RL agent, its task distribution, training and evaluation."""
+
+import dataclasses
+from typing import Optional
+
+from models.meta_rl import envs
+
+__all__ = ["MetaRLConfig"]
+
+ALGORITHMS = ("ppo", "a2c")
+
+
+@dataclasses.dataclass(frozen=True)
+class MetaRLConfig:
+  """One registered variant: environment, agent, learner and claims.
+
+  Environment: `env` (a kind of `envs.ENVS`) and its fields; the task distribution of
+  training, validation and test is the same, with disjoint seeds.
+  Agent: `cell` "gru" (RL^2) or "lstm" (Wang et al.), `units`, `embed_units`,
+  `time_input`.
+  Learner: `algorithm` "ppo" (RL^2; the paper used TRPO) or "a2c" (Wang et al.), over
+  whole trials of `batch_size` tasks per step with GAE(gamma, gae_lambda);
+  `ppo_epochs` passes over each batch (1 = plain A2C's single update).
+  Claims: thresholds checked by `evaluate` (None = reported only).
+  """
+  # Environment.
+  env_kind: str = "bandit"
+  num_arms: int = 5
+  num_pulls: int = 100
+  prior: str = "independent"
+  bandit_episode_length: int = 1  # 1: each pull is an episode (RL^2)
+  num_episodes: int = 10  # MDP and two-step episodes per trial
+  common_prob: float = 0.75  # two-step
+  # Agent.
+  cell: str = "gru"
+  units: int = 128
+  embed_units: int = 0
+  time_input: bool = True
+  # Learner.
+  algorithm: str = "ppo"
+  batch_size: int = 256
+  train_steps: int = 1000
+  learning_rate: float = 3e-3
+  lr_schedule: str = "constant"  # or "cosine" (to learning_rate / 10)
+  gamma: float = 0.9
+  gae_lambda: float = 1.0
+  ppo_epochs: int = 3
+  ppo_clip: float = 0.2
+  value_coef: float = 0.5
+  entropy_coef: float = 0.01
+  entropy_final: float = 0.0  # linear decay of entropy_coef to this over training
+  reward_scale: float = 1.0
+  grad_clip: float = 1.0  # global norm of the summed gradient (0: none)
+  validate_every: int = 100
+  num_validation_tasks: int = 500
+  checkpoint_every: int = 100
+  log_every: int = 10
+  # Evaluation.
+  num_test_tasks: int = 1000
+  eval_greedy: bool = False
+  claim_min_vs_thompson: Optional[float] = None  # mean(agent) - mean(TS) >= this
+  claim_max_below_gittins: Optional[float] = None  # mean(Gittins) - mean(agent) <= this
+  claim_paper_value: Optional[float] = None  # |mean(agent) - paper| <= tolerance
+  claim_paper_tolerance: float = 0.2
+  claim_min_probability: Optional[float] = None  # informative arm behaviour
+  claim_regret_vs_baselines: bool = False  # regret below Thompson's and UCB1's
+
+  def __post_init__(self):
+    if self.algorithm not in ALGORITHMS:
+      raise ValueError(f"algorithm must be one of {ALGORITHMS}; received: "
+                       f"{self.algorithm!r}")
+    if self.cell not in ("gru", "lstm"):
+      raise ValueError(f"cell must be 'gru' or 'lstm'; received: {self.cell!r}")
+    if self.lr_schedule not in ("constant", "cosine"):
+      raise ValueError(f"lr_schedule must be 'constant' or 'cosine'; received: "
+                       f"{self.lr_schedule!r}")
+    for name in ("units", "batch_size", "train_steps", "ppo_epochs", "validate_every",
+                 "num_validation_tasks", "checkpoint_every", "log_every",
+                 "num_test_tasks"):
+      if getattr(self, name) <= 0:
+        raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
+    for name in ("gamma", "gae_lambda"):
+      if not 0.0 <= getattr(self, name) <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1]; received: {getattr(self, name)}")
+    for name in ("learning_rate", "reward_scale"):
+      if getattr(self, name) <= 0:
+        raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
+    for name in ("embed_units", "ppo_clip", "value_coef", "entropy_coef",
+                 "entropy_final", "grad_clip"):
+      if getattr(self, name) < 0:
+        raise ValueError(f"{name} must be >= 0; received: {getattr(self, name)}")
+    self.env()  # Checks the environment's fields.
+
+  def env(self) -> envs.MetaEnv:
+    """The task distribution of this variant."""
+    kind = self.env_kind
+    if kind == "bandit":
+      return envs.BernoulliBandit(num_arms=self.num_arms, num_pulls=self.num_pulls,
+                                  prior=self.prior,
+                                  episode_length=self.bandit_episode_length)
+    if kind == "informative_arm":
+      return envs.InformativeArmBandit(num_pulls=self.num_pulls)
+    if kind == "restless_bandit":
+      return envs.RestlessBandit(num_arms=self.num_arms, num_pulls=self.num_pulls)
+    if kind == "mdp":
+      return envs.TabularMDP(num_episodes=self.num_episodes)
+    if kind == "two_step":
+      return envs.TwoStepTask(num_episodes=self.num_episodes,
+                              common_prob=self.common_prob)
+    raise ValueError(f"env_kind must be one of {sorted(envs.ENVS)}; received: {kind!r}")

@@ -1,0 +1,125 @@
+"""Baselines on cases with known answers."""
+
+from absl.testing import absltest
+import numpy as np
+import tensorflow as tf
+
+from models.meta_rl import baselines
+from models.meta_rl import envs
+from models.meta_rl import rollout
+
+
+def _bandit_tasks(p, num_pulls, u=None):
+  p = np.asarray(p, np.float32)
+  b = p.shape[0]
+  if u is None:
+    u = np.random.default_rng(0).uniform(size=(b, num_pulls)).astype(np.float32)
+  return {"p": tf.constant(p), "u": tf.constant(u),
+          "policy_u": tf.constant(np.random.default_rng(1).uniform(
+              size=(b, num_pulls)).astype(np.float32))}
+
+
+class GittinsTest(absltest.TestCase):
+
+  def test_known_indices(self):
+    # Gittins & Jones / Gittins (1979) tables: Beta(1, 1) with discount 0.9 -> 0.7029,
+    # 0.99 -> 0.8699 (the index exceeds the mean 1/2: the value of information).
+    self.assertAlmostEqual(baselines.gittins_indices(0.9, 2)[0, 0], 0.7029, delta=2e-3)
+    self.assertAlmostEqual(baselines.gittins_indices(0.99, 2)[0, 0], 0.8699, delta=3e-3)
+
+  def test_indices_are_monotone_and_above_the_mean(self):
+    table = baselines.gittins_indices(0.95, 20)
+    for s in range(10):
+      for f in range(10):
+        mean = (s + 1) / (s + f + 2)
+        self.assertGreater(table[s, f], mean)
+        self.assertGreater(table[s + 1, f], table[s, f])  # a success raises it
+        self.assertLess(table[s, f + 1], table[s, f])  # a failure lowers it
+    self.assertTrue(np.isnan(table[20, 1]))
+
+  def test_bad_discount(self):
+    with self.assertRaisesRegex(ValueError, "discount must be in .*received: 1.0"):
+      baselines.gittins_indices(1.0, 5)
+
+
+class BanditPolicyTest(absltest.TestCase):
+
+  def test_deterministic_arms_are_found(self):
+    # One arm always pays, the other never: every sensible learner exploits quickly.
+    task = _bandit_tasks([[0.0, 1.0], [1.0, 0.0]], 50)
+    env = envs.BernoulliBandit(num_arms=2, num_pulls=50)
+    for policy in (baselines.Greedy(), baselines.UCB1(0.2), baselines.Thompson(),
+                   baselines.OptimisticThompson(), baselines.Gittins(0.95, 50),
+                   baselines.EpsilonGreedy(0.0)):
+      total = rollout.evaluate_policy(env, policy, task)["total_reward"]
+      self.assertGreaterEqual(total.min(), 46, repr(policy))
+
+  def test_random_policy_mean(self):
+    env = envs.BernoulliBandit(num_arms=4, num_pulls=100)
+    task = env.sample_tasks(env.seeds("validation", 0, 500))
+    total = rollout.evaluate_policy(env, baselines.RandomPolicy(), task)["total_reward"]
+    expected = 100 * task["p"].numpy().mean(1)
+    resid = total - expected
+    self.assertLess(abs(resid.mean()), 4 * resid.std() / np.sqrt(len(resid)))
+
+  def test_epsilon_one_is_uniform(self):
+    env = envs.BernoulliBandit(num_arms=3, num_pulls=300)
+    task = _bandit_tasks(np.full((4, 3), 0.5), 300)
+    actions = rollout.evaluate_policy(env, baselines.EpsilonGreedy(1.0), task)["action"]
+    freq = np.bincount(actions.ravel(), minlength=3) / actions.size
+    np.testing.assert_allclose(freq, 1 / 3, atol=0.03)
+
+  def test_paper_ordering_on_k5_n100(self):
+    # Duan et al. Table 1 (k=5, n=100): Gittins 78.3 > UCB1 / TS 74.7 > random 49.9.
+    env = envs.BernoulliBandit(num_arms=5, num_pulls=100)
+    task = env.sample_tasks(envs.test_seeds(env, 0, 300))
+    score = lambda pol: rollout.evaluate_policy(env, pol, task)["total_reward"].mean()
+    gittins, ts, rnd = (score(baselines.Gittins(0.98, 100)), score(baselines.Thompson()),
+                        score(baselines.RandomPolicy()))
+    self.assertGreater(gittins, ts + 1.5)
+    self.assertGreater(ts, rnd + 20)
+
+  def test_counts_update(self):
+    policy = baselines.Greedy()
+    env = envs.BernoulliBandit(num_arms=3, num_pulls=5)
+    task = _bandit_tasks([[0.2, 0.5, 0.9]], 5)
+    state = policy.initial_state(env, task)
+    inputs = rollout.StepInputs(obs=tf.zeros([1, 0]), prev_action=tf.constant([2]),
+                                prev_reward=tf.constant([1.0]),
+                                prev_done=tf.constant([1.0]), t=tf.constant(1),
+                                u=tf.constant([0.5]))
+    _, (s, f), _ = policy.step(state, inputs, tf.constant([0, 0]))
+    np.testing.assert_array_equal(s.numpy(), [[0, 0, 1]])
+    np.testing.assert_array_equal(f.numpy(), [[0, 0, 0]])
+
+
+class MDPBaselineTest(absltest.TestCase):
+
+  def test_value_iteration_against_numpy(self):
+    rng = np.random.default_rng(0)
+    mu = rng.normal(size=(2, 3, 2)).astype(np.float32)
+    p = rng.dirichlet(np.ones(3), size=(2, 3, 2)).astype(np.float32)
+    q = baselines.value_iteration(tf.constant(mu), tf.constant(p), 4).numpy()
+    v = np.zeros((2, 3))
+    for h in range(3, -1, -1):
+      qh = mu + np.einsum("bsan,bn->bsa", p, v)
+      np.testing.assert_allclose(q[:, h], qh, rtol=1e-5)
+      v = qh.max(-1)
+
+  def test_oracle_earns_its_expected_value_and_beats_learners(self):
+    env = envs.TabularMDP(num_episodes=10)
+    task = env.sample_tasks(env.seeds("validation", 0, 200))
+    q0 = baselines.value_iteration(task["mu"], task["P"], env.horizon)[:, 0, 0].numpy()
+    expected = 10 * q0.max(-1)
+    score = lambda pol: rollout.evaluate_policy(env, pol, task)["total_reward"]
+    oracle = score(baselines.ValueIterationOracle())
+    resid = oracle - expected
+    self.assertLess(abs(resid.mean()), 4 * resid.std() / np.sqrt(len(resid)))
+    psrl, rnd = score(baselines.PSRL()).mean(), score(baselines.RandomPolicy()).mean()
+    self.assertGreater(oracle.mean(), psrl + 5)
+    self.assertGreater(psrl, rnd + 20)
+    self.assertAlmostEqual(rnd, 100.0, delta=4.0)  # 10 episodes x 10 steps x E[mu] = 1
+
+
+if __name__ == "__main__":
+  absltest.main()

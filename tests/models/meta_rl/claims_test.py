@@ -1,0 +1,126 @@
+"""The shipped meta-RL checkpoints: recorded metrics and claim outcomes reproduce.
+
+For every shipped `rl2.*` / `l2rl.*` checkpoint this reruns the agent on the recorded
+evaluation's test tasks (block 0), and the baselines at their recorded tuned
+parameters on the same tasks (tuning itself is covered by `--mode=evaluate`); the
+recorded metrics must reproduce to float precision and every recorded claim outcome
+(holds or not) must come out the same. `CLAIMS_HOLD` lists the checkpoints whose
+claims hold, so a retrained checkpoint that loses one fails here.
+"""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import numpy as np
+
+import zoo
+from models.meta_rl import baselines
+from models.meta_rl import envs
+from models.meta_rl import evaluate
+from models.meta_rl import model as model_lib
+from models.meta_rl import rollout
+
+SHIPPED = [n for n in zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
+           if zoo.CheckpointStore().has(n)]
+CLAIMS_HOLD = {"rl2.bandit_k5_n10", "l2rl.two_step"}
+
+
+def _param(metrics, key):
+  return float(str(metrics[key]).split("=")[1])
+
+
+def _regret(out):
+  return (out["best_mean"] - out["mean_reward"]).sum(1).mean()
+
+
+class ClaimsTest(parameterized.TestCase):
+
+  def test_the_checkpoints_with_claims_are_shipped(self):
+    self.assertContainsSubset(CLAIMS_HOLD, SHIPPED)
+
+  def _bandit(self, config, env, tasks, ours, metrics):
+    keep = ("mean_reward", "best_mean")
+    total = ours["total_reward"].mean()
+    self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=3)
+    run = lambda p: rollout.evaluate_policy(env, p, tasks, keep=keep)
+    ts = run(baselines.Thompson())
+    gittins = run(baselines.Gittins(_param(metrics, "gittins_tuned"), env.num_pulls))
+    ts_mean, gittins_mean = ts["total_reward"].mean(), gittins["total_reward"].mean()
+    self.assertAlmostEqual(ts_mean, metrics["thompson_mean_total_reward"], places=3)
+    self.assertAlmostEqual(gittins_mean, metrics["gittins_mean_total_reward"], places=3)
+    outcomes = []
+    if config.claim_min_vs_thompson is not None:
+      outcomes.append(total - ts_mean >= config.claim_min_vs_thompson)
+    if config.claim_max_below_gittins is not None:
+      outcomes.append(gittins_mean - total <= config.claim_max_below_gittins)
+    if config.claim_paper_value is not None:
+      outcomes.append(abs(total - config.claim_paper_value)
+                      <= config.claim_paper_tolerance + 1e-9)
+    if config.claim_regret_vs_baselines:
+      ucb = run(baselines.UCB1(_param(metrics, "ucb1_tuned")))
+      self.assertAlmostEqual(_regret(ours), metrics["agent_regret"], places=3)
+      outcomes += [_regret(ours) < _regret(ts), _regret(ours) < _regret(ucb)]
+    return outcomes
+
+  @parameterized.parameters(*SHIPPED)
+  def test_recorded_metrics_and_claims_reproduce(self, name):
+    net = zoo.create(name)
+    config = net.zoo_config
+    metadata = zoo.model_card(name).metadata
+    metrics = metadata["metrics"]
+    num = int(metrics["num_test_tasks"])
+    agent = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
+    outcomes = []
+    if config.env_kind == "bandit" and config.prior != "independent":
+      for prior in ("dependent_uniform", "easy", "medium", "hard"):
+        env = envs.BernoulliBandit(num_arms=2, num_pulls=config.num_pulls, prior=prior,
+                                   episode_length=config.bandit_episode_length)
+        tasks = env.sample_tasks(envs.test_seeds(env, 0, num))
+        out = rollout.evaluate_policy(env, agent, tasks, keep=("mean_reward",
+                                                               "best_mean"))
+        self.assertAlmostEqual(_regret(out), metrics[f"{prior}_agent_regret"], places=3)
+    else:
+      env = config.env()
+      tasks = env.sample_tasks(envs.test_seeds(env, 0, num))
+      keep = ("action", "reward", "mean_reward", "common") if (
+          config.env_kind == "two_step") else ("action", "mean_reward", "best_mean")
+      if config.env_kind == "mdp":
+        keep = ("action", "mean_reward")
+      ours = rollout.evaluate_policy(env, agent, tasks, keep=keep)
+      if config.env_kind == "bandit":
+        outcomes = self._bandit(config, env, tasks, ours, metrics)
+      elif config.env_kind == "informative_arm":
+        target = tasks["target"].numpy()
+        first = np.mean(ours["action"][:, 0] == 10)
+        then = np.mean(ours["action"][:, 1:] == target[:, None])
+        self.assertAlmostEqual(first, metrics["first_pull_informative"], places=6)
+        self.assertAlmostEqual(then, metrics["later_pulls_target"], places=6)
+        outcomes = [first >= config.claim_min_probability,
+                    then >= config.claim_min_probability]
+      elif config.env_kind == "two_step":
+        probs = evaluate.stay_probabilities(ours["action"], None, ours["reward"],
+                                            ours["common"])
+        valid = ~np.any(np.isnan(np.stack(list(probs.values()))), axis=0)
+        p = {k: v[valid] for k, v in probs.items()}
+        interaction = ((p[("common", "rewarded")] - p[("common", "unrewarded")])
+                       - (p[("rare", "rewarded")] - p[("rare", "unrewarded")]))
+        mean = interaction.mean()
+        se = interaction.std(ddof=1) / np.sqrt(len(interaction))
+        self.assertAlmostEqual(mean, metrics["interaction"], places=4)
+        outcomes = [mean > 3 * se and mean > 0]
+      elif config.env_kind == "mdp":
+        total = ours["total_reward"].mean()
+        self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=2)
+        score = lambda p: rollout.evaluate_policy(env, p, tasks)["total_reward"].mean()
+        psrl = score(baselines.PSRL())
+        eps = score(baselines.ModelBasedEpsilonGreedy(
+            float(metrics["epsilon_greedy_tuned"])))
+        self.assertAlmostEqual(psrl, metrics["psrl_mean_total_reward"], places=2)
+        outcomes = [total > psrl, total > eps]
+    recorded = [c["holds"] for c in metadata.get("claims", [])]
+    self.assertEqual([bool(o) for o in outcomes], recorded)
+    if name in CLAIMS_HOLD:
+      self.assertTrue(recorded and all(recorded), recorded)
+
+
+if __name__ == "__main__":
+  absltest.main()
