@@ -13,3 +13,7 @@ def load_all():
   from models.l2o_policy import registration as _l2o_policy  # noqa: F401
   from models.blackbox_rnn import registration as _blackbox_rnn  # noqa: F401
   from models.hypernetworks import registration as _hypernetworks  # noqa: F401
+  from models.nas import registration as _nas  # noqa: F401
+  from models.optimizer_search import registration as _optimizer_search  # noqa: F401
+  from models.meta_rl import registration as _meta_rl  # noqa: F401
+  from models.snail import registration as _snail  # noqa: F401

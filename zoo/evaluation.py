@@ -94,12 +94,15 @@ class EvalContext:
     num_tasks: test tasks (None: the config's default).
     num_validation_tasks: tasks for tuning baselines (None: the config's default).
     log: progress output.
+    options: optional inputs of some evaluations, by name (e.g. "omniglot_dir", a
+      folder of real data that the CLI's flag of that name points to).
   """
   output_dir: str
   seed: int = 0
   num_tasks: Optional[int] = None
   num_validation_tasks: Optional[int] = None
   log: Callable = print
+  options: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

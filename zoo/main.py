@@ -69,6 +69,10 @@ flags.DEFINE_integer("num_tasks", None, "evaluate: test tasks (default: the conf
                      lower_bound=1)
 flags.DEFINE_integer("num_validation_tasks", None,
                      "evaluate: validation tasks for tuning baselines.", lower_bound=1)
+flags.DEFINE_string("omniglot_dir", None,
+                    "evaluate: a folder with real Omniglot files "
+                    "(images_background_small1.zip, images_background_small2.zip, "
+                    "all_runs.zip) for the few-shot models' real-handwriting tables.")
 flags.DEFINE_boolean("evaluate_after_train", True,
                      "train/finetune: evaluate the result and record its metrics in "
                      "the exported metadata.")
@@ -157,6 +161,8 @@ class _Plan:
         _load_pretrained(self.names[0], self.configs[self.names[0]])
       except zoo.CheckpointError as e:  # e.g. an override that changes the layers.
         raise app.UsageError(str(e)) from e
+    if FLAGS.omniglot_dir and not os.path.isdir(_path(FLAGS.omniglot_dir)):
+      raise app.UsageError(f"--omniglot_dir={FLAGS.omniglot_dir!r} is not a folder")
     self.model_dir = _path(FLAGS.model_dir)
     self.output_dir = _path(FLAGS.output_dir)
     self.export_dir = _path(FLAGS.export_dir) or (
@@ -216,7 +222,8 @@ def _evaluate(name, model, config, log=print):
   spec = zoo.get_spec(name)
   context = evaluation.EvalContext(
       output_dir=_path(FLAGS.output_dir), seed=FLAGS.seed, num_tasks=FLAGS.num_tasks,
-      num_validation_tasks=FLAGS.num_validation_tasks, log=log)
+      num_validation_tasks=FLAGS.num_validation_tasks, log=log,
+      options={"omniglot_dir": _path(FLAGS.omniglot_dir)} if FLAGS.omniglot_dir else {})
   return spec.evaluate(model, config, context)
 
 

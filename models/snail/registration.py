@@ -1,0 +1,143 @@
+"""The registered SNAIL variants: few-shot glyph classification and bandits."""
+
+from models.meta_rl import train as meta_train
+from models.snail import bandit
+from models.snail import bandit_evaluate
+from models.snail import config as config_lib
+from models.snail import evaluate
+from models.snail import model
+from models.snail import train
+from zoo import registry
+
+PAPER = ("Mishra, Rohaninejad, Chen, Abbeel. A Simple Neural Attentive Meta-Learner "
+         "(SNAIL; first version: Meta-Learning with Temporal Convolutions, TCML). "
+         "ICLR 2018 (arXiv 1707.03141).")
+
+# CPU scale: a 32-channel embedding and a stack half the paper's width.
+SMALL_BLOCKS = ("a32x16", "t64", "a128x64", "t64", "a256x128")
+
+FEW_SHOT_DEVIATIONS = (
+    "Data: Omniglot-like glyphs rendered from the Hershey stroke fonts (alphabet = "
+    "font, 791 training / 96 validation / 228 test classes split by alphabet, 20 "
+    "randomly distorted drawers each) instead of Omniglot's 1200 / 423 real "
+    "characters, which the project does not ship; real Omniglot is evaluated only, "
+    "with --omniglot_dir.",
+    "Size: embedding of 4 conv blocks with 32 channels (paper: 64) and the SNAIL stack "
+    "a32x16, t64, a128x64, t64, a256x128 (paper: a64x32, t128, a256x128, t128, "
+    "a512x256), trained for a few thousand steps of 8 episodes on 2 CPU cores, "
+    "orders of magnitude below the paper's budget.",
+    "Each attention block's key projection is initialised equal to its query "
+    "projection (the paper does not say; with independent random projections the "
+    "stack stayed at chance for minutes here).",
+    "Several queries per episode, each its own sequence after the same support set "
+    "(exact for a causal model: one cached support pass serves them all).",
+    "The ProtoNet baseline shares the checkpoint (`model.protonet`): same encoder, same "
+    "episodes, same steps, its own Adam; its learning rate was not grid-tuned (1e-3, "
+    "Snell et al.'s); its best-validation weights are kept, as SNAIL's are.",
+)
+
+GLYPHS_5WAY = config_lib.FewShotConfig(
+    way=5, embedding_filters=32, blocks=SMALL_BLOCKS, batch_episodes=8,
+    queries_per_class=1, learning_rate=1e-3, train_steps=1800, validate_every=200,
+    num_validation_episodes=300, claim_min_margin=0.0)
+
+registry.register(registry.ModelSpec(
+    name="snail.glyphs_5way",
+    config=GLYPHS_5WAY,
+    build=model.build_from_config,
+    train=train.train,
+    evaluate=evaluate.evaluate,
+    paper=PAPER,
+    summary=("SNAIL (TC + causal attention blocks over a 4-block conv embedding), "
+             "5-way few-shot classification of Hershey glyphs, K = 1..5."),
+    claim=("on 1000 5-way 1-shot and 1000 5-shot episodes of the glyph test alphabets, "
+           "SNAIL's accuracy is above the same-budget ProtoNet's (the paired 95% "
+           "interval of the difference above 0)."),
+    deviations=FEW_SHOT_DEVIATIONS + (
+        "Not reproduced at our budget: after 1800 steps SNAIL reaches 92.04% (1-shot) "
+        "and 97.16% (5-shot) on the glyph test alphabets against the same-budget "
+        "ProtoNet's 96.92% and 99.04% (1000 episodes each, seed 0; paired differences "
+        "-4.88 ± 0.80 and -1.88 ± 0.48 points); REAL_OMNIGLOT_5WAY. SNAIL's validation "
+        "error was still falling at the last step (6.3% at step 1200, 4.5% at 1800); "
+        "the ProtoNet had levelled off. The paper's SNAIL numbers come from a far "
+        "larger budget on real Omniglot.",),
+    smoke_loss=train.smoke_loss,
+))
+
+GLYPHS_20WAY = config_lib.FewShotConfig(
+    way=20, embedding_filters=32, blocks=SMALL_BLOCKS, batch_episodes=4,
+    queries_per_class=1, learning_rate=1e-3, train_steps=900, validate_every=150,
+    num_validation_episodes=200, claim_min_margin=0.0)
+
+registry.register(registry.ModelSpec(
+    name="snail.glyphs_20way",
+    config=GLYPHS_20WAY,
+    build=model.build_from_config,
+    train=train.train,
+    evaluate=evaluate.evaluate,
+    paper=PAPER,
+    summary=("SNAIL, 20-way few-shot classification of Hershey glyphs, K = 1..5; "
+             "also scored on Lake et al.'s 20 official one-shot runs."),
+    claim=("on 1000 20-way 1-shot and 1000 5-shot episodes of the glyph test "
+           "alphabets, SNAIL's accuracy is above the same-budget ProtoNet's."),
+    deviations=FEW_SHOT_DEVIATIONS + (
+        "20-way: 4 episodes per step (T = 101) and fewer steps than the 5-way model.",
+        "Not reproduced at our budget: after 900 steps (17 minutes) SNAIL reaches "
+        "77.08% (1-shot) and 85.56% (5-shot) on the glyph test alphabets against the "
+        "same-budget ProtoNet's 92.03% and 97.97% (1000 episodes each, seed 0); on real "
+        "Omniglot 53.7% / 66.3% against 66.3% / 84.8%, and 44.5% against 59.2% on "
+        "Lake et al.'s 20 official runs (people: 95.5%). SNAIL's validation accuracy "
+        "was still rising at the last step.",),
+    smoke_loss=train.smoke_loss,
+))
+
+BANDIT_DEVIATIONS = (
+    "Trained with the meta-RL package's PPO learner (clipped surrogate, 3 epochs per "
+    "batch of 256 trials, GAE over whole trials, gamma 0.9, lambda 1) instead of the "
+    "paper's TRPO with GAE; Adam with a cosine learning-rate decay.",
+    "Inputs: one-hot previous action and previous reward (as the paper); the stacks "
+    "are the paper's sizes (Linear 32; policy TC(T,32), TC(T,32), Attn(32,32); value "
+    "TC(T,16), TC(T,16), Attn(16,16)), with small initial policy logits.",
+    "Far fewer environment steps than the paper (minutes on 2 CPU cores); the "
+    "weights with the best validation reward are kept.",
+)
+
+_BANDIT = dict(env_kind="bandit", num_arms=5, algorithm="ppo", batch_size=256,
+               lr_schedule="cosine", ppo_epochs=3, learning_rate=1e-3, gamma=0.9,
+               validate_every=100, num_validation_tasks=500)
+
+BANDIT_K5_N100 = bandit.SnailBanditConfig(num_pulls=100, train_steps=600,
+                                          claim_max_below_gittins=2.0, **_BANDIT)
+BANDIT_K5_N10 = bandit.SnailBanditConfig(num_pulls=10, train_steps=600,
+                                         claim_paper_value=6.6,
+                                         claim_paper_tolerance=0.2, **_BANDIT)
+
+N100_NOT_SHIPPED = (
+    "Not shipped: with the paper's stacks a PPO step on 256 trials of 100 pulls took "
+    "about 8-12 s here (the step-by-step rollout alone 5-12 s; the three PPO passes "
+    "over [256, 100] sequences about 250 GFLOP), so the configured 600 steps would "
+    "take well over an hour, beyond the 20-minute budget of a checkpoint. The "
+    "variant trains with the same command given the time.",)
+N10_RESULT = (
+    "Measured (seed 0, 1000 held-out bandits): 6.41 ± 0.08 against the tuned Gittins "
+    "policy's 6.68 and Thompson sampling's 5.81; the paper's SNAIL matched Gittins "
+    "(6.6). The claim (within 0.2 of 6.6) holds with 0.01 to spare, so other test "
+    "blocks may fall either side of it: at our budget SNAIL is about 0.27 below the "
+    "tuned Gittins policy, not level with it.",)
+
+for _name, _cfg, _summary, _claim, _extra in (
+    ("snail.bandit_k5_n100", BANDIT_K5_N100,
+     "SNAIL agent (TC + attention over the trial) on 5-armed Bernoulli bandits, 100 "
+     "pulls.",
+     "on 1000 held-out bandits (the meta-RL evaluation's), mean total reward within 2 "
+     "of the tuned Gittins index policy's (paper: 79.1 against 78.3).",
+     N100_NOT_SHIPPED),
+    ("snail.bandit_k5_n10", BANDIT_K5_N10,
+     "SNAIL agent on 5-armed Bernoulli bandits, 10 pulls.",
+     "on 1000 held-out bandits, mean total reward within 0.2 of the paper's 6.6.",
+     N10_RESULT),
+):
+  registry.register(registry.ModelSpec(
+      name=_name, config=_cfg, build=bandit.build_from_config, train=meta_train.train,
+      evaluate=bandit_evaluate.evaluate, paper=PAPER, summary=_summary, claim=_claim,
+      deviations=BANDIT_DEVIATIONS + _extra, smoke_loss=meta_train.smoke_loss))
