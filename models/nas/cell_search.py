@@ -5,7 +5,8 @@ Each child is a character language model, embedding -> `keras.layers.RNN(TreeCel
 of `datasets.pydoc_chars`; its reward is c / (validation perplexity)^2 (§4.2, with
 c = `reward_scale`), a cell whose loss is not finite scores 0. A controller over the
 cell's tokens (one softmax per token, the same 2 x 35 LSTM) is trained with REINFORCE
-beside random search at the same budget.
+beside random search at the same budget. The best cell found is then trained again
+with the paper's NASCell and an LSTM of the same width, the same way, as baselines.
 
 This is a demonstration at toy scale (tens of children, seconds each), not the paper's
 PTB search over 6 x 10^16 cells: `bazel run //zoo:main -- --mode=cell_search
@@ -107,15 +108,19 @@ def _windows(ids, n, length, rng):
   return np.stack([ids[s:s + length + 1] for s in starts])
 
 
-def train_cell_lm(spec: rnn_cells.TreeCellSpec, train_ids, validation_ids,
-                  config: CellSearchConfig, seed: int, vocab_size: int) -> dict:
-  """Trains a character LM with the cell `spec`; returns its validation perplexity
-  and reward c / ppl^2 (0 when the loss is not finite)."""
+def train_cell_lm(spec, train_ids, validation_ids, config: CellSearchConfig, seed: int,
+                  vocab_size: int, test_ids=None) -> dict:
+  """Trains a character LM with the cell `spec` (a `TreeCellSpec`, or "lstm" for a
+  `keras.layers.LSTMCell` of the same width); returns its validation perplexity, bits
+  per character and reward c / ppl^2 (0 when the loss is not finite), and with
+  `test_ids` its bits per character on those too ("test_bpc")."""
   keras.utils.set_random_seed(seed)
+  cell = (keras.layers.LSTMCell(config.units) if spec == "lstm"
+          else rnn_cells.TreeCell(config.units, spec))
   model = keras.Sequential([
       keras.Input((config.sequence_length,), dtype="int32"),
       keras.layers.Embedding(vocab_size, config.embedding),
-      keras.layers.RNN(rnn_cells.TreeCell(config.units, spec), return_sequences=True),
+      keras.layers.RNN(cell, return_sequences=True),
       keras.layers.Dense(vocab_size)])
   optimizer = keras.optimizers.Adam(config.learning_rate, global_clipnorm=1.0)
   optimizer.build(model.trainable_variables)
@@ -136,10 +141,16 @@ def train_cell_lm(spec: rnn_cells.TreeCellSpec, train_ids, validation_ids,
   val = _windows(validation_ids, config.validation_windows, config.sequence_length,
                  np.random.default_rng(12345))
   val_loss = float(loss_fn(val[:, 1:], model(val[:, :-1])))
+  out = {}
+  if test_ids is not None:
+    test = _windows(test_ids, config.validation_windows, config.sequence_length,
+                    np.random.default_rng(54321))
+    out["test_bpc"] = float(loss_fn(test[:, 1:], model(test[:, :-1]))) / np.log(2.0)
   if not (np.isfinite(val_loss) and np.isfinite(loss)):
-    return {"perplexity": float("inf"), "reward": 0.0}
+    return dict(out, perplexity=float("inf"), bpc=float("inf"), reward=0.0)
   ppl = float(np.exp(val_loss))
-  return {"perplexity": ppl, "reward": config.reward_scale / ppl**2}
+  return dict(out, perplexity=ppl, bpc=val_loss / np.log(2.0),
+              reward=config.reward_scale / ppl**2)
 
 
 def run_cell_search(config: CellSearchConfig, seed: int, output_dir: str, log=print,
@@ -148,8 +159,9 @@ def run_cell_search(config: CellSearchConfig, seed: int, output_dir: str, log=pr
   if corpus is None:
     from datasets import pydoc_chars  # pylint: disable=g-import-not-at-top
     corpus = (pydoc_chars.load_ids("train"), pydoc_chars.load_ids("validation"),
-              pydoc_chars.VOCAB_SIZE)
-  train_ids, validation_ids, vocab = corpus
+              pydoc_chars.VOCAB_SIZE, pydoc_chars.load_ids("test"))
+  train_ids, validation_ids, vocab = corpus[:3]
+  test_ids = corpus[3] if len(corpus) > 3 else validation_ids
   sizes = rnn_cells.TreeCellSpec.token_sizes(config.base)
   keras.utils.set_random_seed(seed)
   controller = SequenceController(sizes)
@@ -180,7 +192,8 @@ def run_cell_search(config: CellSearchConfig, seed: int, output_dir: str, log=pr
                                seed=seed * 1000 + k * config.children + j,
                                vocab_size=vocab)
         rewards[arm].append(result["reward"])
-        children.append((arm, result["reward"], result["perplexity"], spec.describe()))
+        children.append((arm, result["reward"], result["perplexity"], result["bpc"],
+                         spec, seed * 1000 + k * config.children + j))
         log(f"  {arm} cell {len(rewards[arm])}: validation perplexity "
             f"{result['perplexity']:.2f}, reward {result['reward']:.3f}")
     r = np.array(rewards["controller"][-config.children:])
@@ -200,8 +213,23 @@ def run_cell_search(config: CellSearchConfig, seed: int, output_dir: str, log=pr
              f"per arm per step, reward {config.reward_scale:g} / ppl^2"))
   best = sorted(children, key=lambda c: -c[1])[:3]
   top = evaluation.format_table(
-      ["arm", "reward", "val ppl", "cell"], [list(b) for b in best],
+      ["arm", "reward", "val ppl", "val bpc", "cell"],
+      [[arm, r, ppl, bpc, spec.describe()] for arm, r, ppl, bpc, spec, _ in best],
       title="Best cells found")
+  # Baselines trained the same way, with the best cell's training seed; the test
+  # split scores them once, since the best cell was chosen on the validation split.
+  base_rows = []
+  for name, spec in ((f"best searched cell ({best[0][0]})", best[0][4]),
+                     ("NASCell (paper's cell)", rnn_cells.NAS_CELL),
+                     (f"LSTM ({config.units} units)", "lstm")):
+    result = train_cell_lm(spec, train_ids, validation_ids, config, seed=best[0][5],
+                           vocab_size=vocab, test_ids=test_ids)
+    base_rows.append([name, result["perplexity"], result["bpc"], result["test_bpc"]])
+    log(f"  {name}: validation perplexity {result['perplexity']:.2f}, "
+        f"bpc {result['bpc']:.3f}, test bpc {result['test_bpc']:.3f}")
+  baselines = evaluation.format_table(
+      ["cell", "val ppl", "val bpc", "test bpc"], base_rows,
+      title=f"Against the baselines ({config.units} units, {config.train_steps} steps)")
   steps = np.arange(1, config.steps + 1)
   plot = evaluation.plot_curves(
       os.path.join(output_dir, "nas_cell_search.png"),
@@ -209,7 +237,7 @@ def run_cell_search(config: CellSearchConfig, seed: int, output_dir: str, log=pr
        for a, arm in enumerate(("controller", "random"))},
       title="Recurrent-cell search (demonstration)", xlabel="controller step",
       ylabel="mean reward")
-  return {"tables": [curve, top], "plot": plot, "rewards": rewards}
+  return {"tables": [curve, top, baselines], "plot": plot, "rewards": rewards}
 
 
 def cell_search_action(model, config, context):

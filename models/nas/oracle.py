@@ -7,7 +7,7 @@ trial, learns from their scores) and tuners that build and train the models. Wit
 `children_per_step` finished trials make one update. It runs wherever a KerasTuner
 oracle runs, including the distributed chief / worker mode (`KERASTUNER_TUNER_ID`,
 `KERASTUNER_ORACLE_IP`, `KERASTUNER_ORACLE_PORT`), where the chief holds the oracle
-and the workers train children.
+and the workers train children; `distributed_tuner` runs one chief and its workers.
 
     oracle = ControllerOracle(config, objective="val_accuracy", max_trials=40)
     tuner = keras_tuner.Tuner(oracle=oracle, hypermodel=make_hypermodel(config), ...)

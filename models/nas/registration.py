@@ -40,9 +40,20 @@ DEVIATIONS = (
     "second claim. Retrained (20 epochs x 3 seeds, test split), the controller's top 3 "
     "average 0.968 +/- 0.004 against random search's 0.955 +/- 0.011 (retraining "
     "seeds of --seed=1: 0.958 against 0.962): a difference within noise, as the paper's critics found for random search's best few.",
-    "The recurrent-cell search (TreeCell, NASCell, --mode=cell_search) is a toy "
-    "demonstration, exercised by the tests at tiny size; no PTB-scale search or cell "
-    "result is reproduced.",
+    "The recurrent-cell search (TreeCell, NASCell, --mode=cell_search) is a small "
+    "demonstration on the pydoc character corpus, not the paper's PTB search: with "
+    "--action_args=steps=4,children=4,train_steps=300 --seed=0 (3 minutes on 2 CPU "
+    "cores; 32-unit character LMs, 300 Adam steps each) the best cell (controller, "
+    "cell 15: leaves [elem_mult/tanh, add/sigmoid, elem_mult/relu, elem_mult/relu, "
+    "add/identity, add/tanh, elem_mult/identity, add/identity] | 8=add/tanh(0,1) "
+    "9=add/tanh(2,3) 10=elem_mult/tanh(4,5) 11=add/relu(6,7) 12=add/identity(8,9) "
+    "13=add/identity(10,11) 14=add/identity(12,13) | inject c at 12 "
+    "(elem_mult/sigmoid) | c_t = node 10) reached 3.089 validation / 3.207 test bits "
+    "per character against the NASCell's 4.095 / 4.147 and an LSTM's 4.126 / 4.135 "
+    "trained the same way. At this budget ungated cells learn fastest and the gated "
+    "ones have barely started; nothing is claimed about converged cells. The controller "
+    "showed no learning over 16 cells (mean reward 0.068 against random search's "
+    "0.058, no trend per step); no PTB-scale result is reproduced.",
 )
 
 MNIST1D = config_lib.NASConfig(dataset="mnist1d")

@@ -37,6 +37,9 @@ class CellSearchTest(absltest.TestCase):
     self.assertLen(out["rewards"]["random"], 4)
     self.assertTrue(all(r >= 0 for r in out["rewards"]["random"]))
     self.assertIn("controller reward", out["tables"][0])
+    self.assertIn("NASCell", out["tables"][2])
+    self.assertIn("LSTM", out["tables"][2])
+    self.assertIn("test bpc", out["tables"][2])
 
   def test_a_cell_lm_learns(self):
     ids = np.tile(np.arange(5, dtype=np.int32), 400)  # A period-5 sequence.

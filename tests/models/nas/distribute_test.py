@@ -41,8 +41,11 @@ class MirroredTest(absltest.TestCase):
     self.assertEqual(STRATEGIES["mirrored"].num_replicas_in_sync, 2)
     np.testing.assert_allclose(results["mirrored"][0], results["one_device"][0],
                                rtol=1e-5)
+    # Adam divides each gradient by its root mean square, so a rounding difference in
+    # the two replicas' summed gradient moves a near-zero coordinate's update by a
+    # few 1e-6 (seen under load with oneDNN); atol 1e-5 is 1e-4 of lr 0.05 x 2 steps.
     for a, b in zip(results["mirrored"][1], results["one_device"][1]):
-      np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+      np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 if __name__ == "__main__":
