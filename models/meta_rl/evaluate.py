@@ -24,6 +24,7 @@ from models.meta_rl import rollout
 from zoo import evaluation
 
 __all__ = [
+    "evaluate_bandit",
     "PAPER_BANDITS",
     "PAPER_MDPS",
     "bandit_table",
@@ -145,25 +146,34 @@ def _regret_plot(path, results, names, title):
                                 ylabel="cumulative regret (mean ± s.e.)")
 
 
-def _evaluate_bandit(net, config, context, name):
+def evaluate_bandit(net, config, context, name, agent=None, paper=None,
+                    paper_source="Duan et al. Table 1"):
+  """Any agent on the held-out Bernoulli bandits beside the tuned baselines.
+
+  `agent` names the agent's row (default: RL^2 or Wang et al.'s LSTM, by the config's
+  cell); `paper` maps row names to the paper's numbers (default: Duan et al.'s Table 1
+  for RL^2). Other packages' bandit agents (e.g. SNAIL) are scored through this so
+  that every method sees the same tasks, baselines and claims.
+  """
   env = config.env()
   test, val, num, num_val = _tasks(env, context, config)
   policies = tuned_bandit_baselines(env, val, context.log)
-  agent = _agent_name(config)
+  agent = agent or _agent_name(config)
   policies[agent] = (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-")
   results = _run(env, policies, test, context.seed)
   params = {k: p for k, (_, p) in policies.items()}
   key = (env.num_pulls, env.num_arms)
-  paper = {}
-  if key in PAPER_BANDITS and config.cell == "gru":
-    paper = dict(zip(_BANDIT_COLUMNS, PAPER_BANDITS[key]))
-    paper[agent] = paper.pop("agent")
+  if paper is None:
+    paper = {}
+    if key in PAPER_BANDITS and config.cell == "gru":
+      paper = dict(zip(_BANDIT_COLUMNS, PAPER_BANDITS[key]))
+      paper[agent] = paper.pop("agent")
   table = bandit_table(
       results, params, agent, paper,
       title=(f"{name}: {env.num_arms}-armed Bernoulli bandits, p ~ U[0,1], "
              f"{env.num_pulls} pulls, {num} held-out tasks (seed {context.seed}); "
-             f"baselines tuned on {num_val} validation tasks; paper: Duan et al. "
-             "Table 1" if paper else f"{name}: {env.num_arms}-armed bandits, "
+             f"baselines tuned on {num_val} validation tasks; paper: {paper_source}"
+             if paper else f"{name}: {env.num_arms}-armed bandits, "
              f"{env.num_pulls} pulls, {num} held-out tasks (seed {context.seed})"))
   means = {k: float(r["total_reward"].mean()) for k, r in results.items()}
   regrets = {k: float(_regret(r)[:, -1].mean()) for k, r in results.items()}
@@ -493,7 +503,7 @@ def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
   name = getattr(net, "zoo_name", "meta_rl")
   if config.env_kind == "bandit":
     if config.prior == "independent":
-      return _evaluate_bandit(net, config, context, name)
+      return evaluate_bandit(net, config, context, name)
     return _evaluate_dependent(net, config, context, name)
   if config.env_kind == "informative_arm":
     return _evaluate_informative(net, config, context, name)

@@ -9,14 +9,7 @@ default) with the same reward noise. The paper column is Mishra et al.'s Table 3
 et al.'s).
 """
 
-import os
-
-import numpy as np
-
-from models.meta_rl import envs
 from models.meta_rl import evaluate as meta_evaluate
-from models.meta_rl import model as meta_model
-from models.meta_rl import rollout
 from zoo import evaluation
 
 __all__ = ["PAPER_TABLE3", "evaluate"]
@@ -42,66 +35,6 @@ def _paper(env) -> dict:
 def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:
   """Mean total reward of SNAIL beside the tuned baselines on the held-out bandits."""
   name = getattr(net, "zoo_name", "snail")
-  env = config.env()
-  num = context.num_tasks or config.num_test_tasks
-  num_val = context.num_validation_tasks or config.num_validation_tasks
-  test = env.sample_tasks(envs.test_seeds(env, context.seed, num))
-  val = env.sample_tasks(env.seeds("validation", 0, num_val))
-  policies = meta_evaluate.tuned_bandit_baselines(env, val, context.log)
-  policies[AGENT] = (meta_model.AgentPolicy(net, greedy=config.eval_greedy), "-")
-  keep = ("mean_reward", "best_mean")
-  results = {k: rollout.evaluate_policy(env, p, test, seed=context.seed, keep=keep)
-             for k, (p, _) in policies.items()}
-  params = {k: p for k, (_, p) in policies.items()}
-  paper = _paper(env)
-  table = meta_evaluate.bandit_table(
-      results, params, AGENT, paper,
-      title=(f"{name}: {env.num_arms}-armed Bernoulli bandits, p ~ U[0,1], "
-             f"{env.num_pulls} pulls, {num} held-out tasks (seed {context.seed}, the "
-             f"meta-RL evaluation's tasks); baselines tuned on {num_val} validation "
-             "tasks; paper: Mishra et al. Table 3"))
-  means = {k: float(r["total_reward"].mean()) for k, r in results.items()}
-  ours = results[AGENT]["total_reward"]
-  vs_gittins = evaluation.mean_stderr(ours - results["gittins"]["total_reward"])
-  vs_ts = evaluation.mean_stderr(ours - results["thompson"]["total_reward"])
-  claims = []
-  if config.claim_max_below_gittins is not None:
-    claims.append(evaluation.Claim(
-        name="vs_gittins",
-        statement=(f"SNAIL within {config.claim_max_below_gittins} of the Gittins index "
-                   f"policy's mean total reward (paper: "
-                   f"{paper.get(AGENT, '-')} vs {paper.get('gittins', '-')})"),
-        measured=(f"{means[AGENT]:.2f} vs {means['gittins']:.2f} (paired "
-                  f"{float(vs_gittins[0]):+.2f} ± {float(vs_gittins[1]):.2f})"),
-        holds=means["gittins"] - means[AGENT] <= config.claim_max_below_gittins))
-  if config.claim_paper_value is not None:
-    claims.append(evaluation.Claim(
-        name="vs_paper",
-        statement=(f"SNAIL mean total reward within {config.claim_paper_tolerance} of "
-                   f"the paper's {config.claim_paper_value}"),
-        measured=f"{means[AGENT]:.2f}",
-        holds=abs(means[AGENT] - config.claim_paper_value)
-        <= config.claim_paper_tolerance + 1e-9))
-  metrics = {"num_test_tasks": num, "num_validation_tasks": num_val,
-             "agent_mean_total_reward": means[AGENT],
-             "agent_minus_gittins": float(vs_gittins[0]),
-             "agent_minus_thompson": float(vs_ts[0])}
-  for k, v in means.items():
-    if k != AGENT:
-      metrics[f"{k}_mean_total_reward"] = v
-  for k, p in params.items():
-    if p != "-":
-      metrics[f"{k}_tuned"] = p
-  curves = {}
-  for k in (AGENT, "gittins", "thompson", "ucb1", "random"):
-    regret = np.cumsum(results[k]["best_mean"] - results[k]["mean_reward"], axis=1)
-    mean, se = evaluation.mean_stderr(regret)
-    curves[meta_evaluate.LABELS.get(k, k)] = (np.arange(1, regret.shape[1] + 1), mean,
-                                              se)
-  plot = evaluation.plot_curves(
-      os.path.join(context.output_dir, f"{name}_regret.png"), curves,
-      title=f"{name}: cumulative regret on {num} test bandits", xlabel="pull",
-      ylabel="cumulative regret (mean ± s.e.)",
-      styles={AGENT: {"color": "black", "linewidth": 2.2}})
-  return evaluation.Report(model=name, tables=[table], claims=claims, metrics=metrics,
-                           plots=[plot])
+  return meta_evaluate.evaluate_bandit(net, config, context, name, agent=AGENT,
+                                       paper=_paper(config.env()),
+                                       paper_source="Mishra et al. Table 3")
