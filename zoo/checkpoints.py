@@ -193,6 +193,12 @@ class CheckpointStore:
 
   # Writing.
 
+  def write_card(self, name: str, card: str) -> str:
+    """Replaces the model card of checkpoint `name` (verified first) and its manifest
+    entry; weights, config and metadata are left as they are. Returns the card's path.
+    """
+    return _replace_card(self, name, card)
+
   def export(self, name: str, model, config: dict, metadata: dict, card: str) -> str:
     """Writes checkpoint `name` atomically and records it in the manifest."""
     os.makedirs(self.root, exist_ok=True)
@@ -230,6 +236,27 @@ class CheckpointStore:
     finally:
       if tmp and os.path.exists(tmp):
         shutil.rmtree(tmp)
+
+
+def _replace_card(store: "CheckpointStore", name: str, card: str) -> str:
+  folder = store.verify(name)
+  path = os.path.join(folder, CARD_FILE)
+  fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+  try:
+    with os.fdopen(fd, "w") as f:
+      f.write(card)
+    info = {"sha256": sha256_file(tmp), "bytes": os.path.getsize(tmp)}
+    with open(os.path.join(store.root, ".manifest.lock"), "w") as lock:
+      fcntl.flock(lock, fcntl.LOCK_EX)
+      os.replace(tmp, path)
+      tmp = None
+      manifest = store._manifest()  # pylint: disable=protected-access
+      manifest["checkpoints"][name]["files"][CARD_FILE] = info
+      _write_json_atomic(os.path.join(store.root, MANIFEST_FILE), manifest)
+  finally:
+    if tmp and os.path.exists(tmp):
+      os.remove(tmp)
+  return path
 
 
 def load_weights_file(model, path: str, signature: Optional[list], source: str):

@@ -25,7 +25,7 @@ from absl import logging
 
 FLAGS = flags.FLAGS
 
-MODES = ("list", "info", "evaluate", "train", "finetune")
+MODES = ("list", "info", "card", "evaluate", "train", "finetune")
 
 flags.DEFINE_string(
     "mode", "evaluate",
@@ -245,6 +245,26 @@ def run_info(plan):
       print(f"Extra modes: {', '.join(actions)} (--mode=NAME --action_args=k=v,...)\n")
 
 
+def run_card(plan):
+  """Rewrites the card of each matched shipped checkpoint from the live registration
+  (summary, claim, deviations) and the checkpoint's own config and metadata."""
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import api  # pylint: disable=g-import-not-at-top
+  store = zoo.CheckpointStore(_path(FLAGS.export_dir))
+  names = [n for n in plan.names if store.has(n)]
+  if not names:
+    print("No shipped checkpoints match --model; no card to write.")
+  for name in names:
+    spec = zoo.get_spec(name)
+    config = store.read_json(name, "config.json")
+    metadata = store.read_json(name, "metadata.json")
+    metadata.pop("variables", None)
+    card = api.ModelCard(name=name, paper=spec.paper, summary=spec.summary,
+                         claim=spec.claim, deviations=tuple(spec.deviations),
+                         config=config, pretrained=True, metadata=metadata).text()
+    print(f"Wrote {store.write_card(name, card)}")
+
+
 def run_evaluate(plan):
   from zoo import evaluation  # pylint: disable=g-import-not-at-top
   if not plan.names:
@@ -382,7 +402,7 @@ def main(argv):
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import training  # pylint: disable=g-import-not-at-top
   try:
-    {"list": run_list, "info": run_info, "evaluate": run_evaluate,
+    {"list": run_list, "info": run_info, "card": run_card, "evaluate": run_evaluate,
      "train": run_train, "finetune": run_train}.get(plan.mode, run_action)(plan)
   except (zoo.CheckpointError, zoo.ConfigError, training.TrainingDivergedError) as e:
     print(f"error: {e}", file=sys.stderr)

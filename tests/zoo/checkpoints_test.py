@@ -77,6 +77,26 @@ class CheckpointStoreTest(absltest.TestCase):
     with self.assertRaisesRegex(zoo.CheckpointError, r"lstm_1/kernel.*model lacks"):
       zoo.create(NAME, store=self.store, hidden_sizes=(20,))
 
+  def test_write_card_replaces_only_the_card(self):
+    weights = checkpoints.sha256_file(self._file("model.weights.h5"))
+    self.store.write_card(NAME, "new card\n")
+    self.store.verify(NAME)
+    with open(self._file("card.md")) as f:
+      self.assertEqual(f.read(), "new card\n")
+    self.assertEqual(checkpoints.sha256_file(self._file("model.weights.h5")), weights)
+    self.assertEqual(self.store.read_json(NAME, "metadata.json"), {
+        "seed": 0, "variables": checkpoints.variable_signature(self.net)})
+    self.assertEqual(sorted(f for f in os.listdir(self.folder)),
+                     ["card.md", "config.json", "metadata.json", "model.weights.h5"])
+
+  def test_write_card_refuses_an_altered_checkpoint(self):
+    with open(self._file("metadata.json"), "a") as f:
+      f.write(" ")
+    with self.assertRaisesRegex(zoo.CheckpointError, r"metadata\.json is longer"):
+      self.store.write_card(NAME, "new card\n")
+    with open(self._file("card.md")) as f:
+      self.assertEqual(f.read(), "card\n")
+
   def test_unknown_checkpoint_name(self):
     with self.assertRaisesRegex(zoo.CheckpointError, "No shipped checkpoint"):
       self.store.verify("l2l_lstm.digits_mlp")

@@ -69,5 +69,26 @@ class ListInfoTest(absltest.TestCase):
     self.assertEqual(os.listdir(cwd), [])
 
 
+class CardTest(absltest.TestCase):
+
+  def test_card_mode_rewrites_the_card_from_the_live_registration(self):
+    import zoo  # pylint: disable=g-import-not-at-top
+    name = "l2l_lstm.quadratic10"
+    root = self.create_tempdir().full_path
+    store = zoo.CheckpointStore(root)
+    net = zoo.create(name)
+    metadata = dict(zoo.model_card(name).metadata, metrics={"loss": 1.5})
+    store.export(name, net, dict(zoo.model_card(name).config), metadata, "stale\n")
+    result = cli_util.run_cli(["--mode=card", f"--model={name}",
+                               f"--export_dir={root}"], cwd=root)
+    self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+    store.verify(name)
+    with open(os.path.join(store.path(name), "card.md")) as f:
+      card = f.read()
+    self.assertIn(zoo.get_spec(name).claim, card)
+    self.assertIn("- loss: 1.5", card)  # The checkpoint's own metrics, not the live ones.
+    self.assertNotIn("stale", card)
+
+
 if __name__ == "__main__":
   absltest.main()
