@@ -117,8 +117,13 @@ N100_NOT_SHIPPED = (
     "Not shipped: with the paper's stacks a PPO step on 256 trials of 100 pulls took "
     "about 8-12 s here (the step-by-step rollout alone 5-12 s; the three PPO passes "
     "over [256, 100] sequences about 250 GFLOP), so the configured 600 steps would "
-    "take well over an hour, beyond the 20-minute budget of a checkpoint. The "
-    "variant trains with the same command given the time.",)
+    "take well over an hour, beyond the 20-minute budget of a checkpoint. A single "
+    "A2C pass per step does not rescue it: A2C steps took 17 s on 2 shared cores, "
+    "where the RL^2 GRU needed about 2000 A2C steps to pass Thompson sampling. The "
+    "rollout shifts each dense block's cache by copying it every pull (by our count "
+    "about 100 MB a pull at this size); ring buffers or XLA's in-place updates "
+    "would be the next thing to try. The variant trains with the same command given "
+    "the time.",)
 N10_RESULT = (
     "Measured (seed 0, 1000 held-out bandits): 6.41 ± 0.08 against the tuned Gittins "
     "policy's 6.68 and Thompson sampling's 5.81; the paper's SNAIL matched Gittins "
