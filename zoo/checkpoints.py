@@ -193,11 +193,37 @@ class CheckpointStore:
 
   # Writing.
 
+  def _update_manifest(self, update) -> None:
+    """Read-modify-write of the manifest under a lock, so concurrent writers keep each
+    other's entries: `update(entries)` edits the `checkpoints` dict in place."""
+    with open(os.path.join(self.root, ".manifest.lock"), "w") as lock:
+      fcntl.flock(lock, fcntl.LOCK_EX)
+      manifest = self._manifest()
+      update(manifest["checkpoints"])
+      _write_json_atomic(os.path.join(self.root, MANIFEST_FILE), manifest)
+
   def write_card(self, name: str, card: str) -> str:
     """Replaces the model card of checkpoint `name` (verified first) and its manifest
     entry; weights, config and metadata are left as they are. Returns the card's path.
     """
-    return _replace_card(self, name, card)
+    folder = self.verify(name)
+    path = os.path.join(folder, CARD_FILE)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+      with os.fdopen(fd, "w") as f:
+        f.write(card)
+      info = {"sha256": sha256_file(tmp), "bytes": os.path.getsize(tmp)}
+      os.replace(tmp, path)
+      tmp = None
+    finally:
+      if tmp and os.path.exists(tmp):
+        os.remove(tmp)
+
+    def set_card(entries):
+      entries[name]["files"][CARD_FILE] = info
+
+    self._update_manifest(set_card)
+    return path
 
   def export(self, name: str, model, config: dict, metadata: dict, card: str) -> str:
     """Writes checkpoint `name` atomically and records it in the manifest."""
@@ -226,37 +252,15 @@ class CheckpointStore:
       tmp = None
       if old:
         shutil.rmtree(old)
-      # Read-modify-write under a lock, so concurrent exports keep each other's entry.
-      with open(os.path.join(self.root, ".manifest.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = self._manifest()
-        manifest["checkpoints"][name] = {"files": files}
-        _write_json_atomic(os.path.join(self.root, MANIFEST_FILE), manifest)
+
+      def set_entry(entries):
+        entries[name] = {"files": files}
+
+      self._update_manifest(set_entry)
       return target
     finally:
       if tmp and os.path.exists(tmp):
         shutil.rmtree(tmp)
-
-
-def _replace_card(store: "CheckpointStore", name: str, card: str) -> str:
-  folder = store.verify(name)
-  path = os.path.join(folder, CARD_FILE)
-  fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-  try:
-    with os.fdopen(fd, "w") as f:
-      f.write(card)
-    info = {"sha256": sha256_file(tmp), "bytes": os.path.getsize(tmp)}
-    with open(os.path.join(store.root, ".manifest.lock"), "w") as lock:
-      fcntl.flock(lock, fcntl.LOCK_EX)
-      os.replace(tmp, path)
-      tmp = None
-      manifest = store._manifest()  # pylint: disable=protected-access
-      manifest["checkpoints"][name]["files"][CARD_FILE] = info
-      _write_json_atomic(os.path.join(store.root, MANIFEST_FILE), manifest)
-  finally:
-    if tmp and os.path.exists(tmp):
-      os.remove(tmp)
-  return path
 
 
 def load_weights_file(model, path: str, signature: Optional[list], source: str):

@@ -249,19 +249,12 @@ def run_card(plan):
   """Rewrites the card of each matched shipped checkpoint from the live registration
   (summary, claim, deviations) and the checkpoint's own config and metadata."""
   import zoo  # pylint: disable=g-import-not-at-top
-  from zoo import api  # pylint: disable=g-import-not-at-top
   store = zoo.CheckpointStore(_path(FLAGS.export_dir))
   names = [n for n in plan.names if store.has(n)]
   if not names:
     print("No shipped checkpoints match --model; no card to write.")
   for name in names:
-    spec = zoo.get_spec(name)
-    config = store.read_json(name, "config.json")
-    metadata = store.read_json(name, "metadata.json")
-    metadata.pop("variables", None)
-    card = api.ModelCard(name=name, paper=spec.paper, summary=spec.summary,
-                         claim=spec.claim, deviations=tuple(spec.deviations),
-                         config=config, pretrained=True, metadata=metadata).text()
+    card = zoo.model_card(name, store).text()
     print(f"Wrote {store.write_card(name, card)}")
 
 
