@@ -36,18 +36,23 @@ FEW_SHOT_DEVIATIONS = (
     "Snell et al.'s); its best-validation weights are kept, as SNAIL's are.",
 )
 
+
+
+def _register_few_shot(name, config, summary, claim, deviations):
+  registry.register(registry.ModelSpec(
+      name=name, config=config, build=model.build_from_config, train=train.train,
+      evaluate=evaluate.evaluate, paper=PAPER, summary=summary, claim=claim,
+      deviations=deviations, smoke_loss=train.smoke_loss))
+
+
 GLYPHS_5WAY = config_lib.FewShotConfig(
     way=5, embedding_filters=32, blocks=SMALL_BLOCKS, batch_episodes=8,
     queries_per_class=1, learning_rate=1e-3, train_steps=1800, validate_every=200,
     num_validation_episodes=300, claim_min_margin=0.0)
 
-registry.register(registry.ModelSpec(
+_register_few_shot(
     name="snail.glyphs_5way",
     config=GLYPHS_5WAY,
-    build=model.build_from_config,
-    train=train.train,
-    evaluate=evaluate.evaluate,
-    paper=PAPER,
     summary=("SNAIL (TC + causal attention blocks over a 4-block conv embedding), "
              "5-way few-shot classification of Hershey glyphs, K = 1..5."),
     claim=("on 1000 5-way 1-shot and 1000 5-shot episodes of the glyph test alphabets, "
@@ -62,21 +67,16 @@ registry.register(registry.ModelSpec(
         "error was still falling at the last step (6.3% at step 1200, 4.5% at 1800); "
         "the ProtoNet had levelled off. The paper's SNAIL numbers come from a far "
         "larger budget on real Omniglot.",),
-    smoke_loss=train.smoke_loss,
-))
+)
 
 GLYPHS_20WAY = config_lib.FewShotConfig(
     way=20, embedding_filters=32, blocks=SMALL_BLOCKS, batch_episodes=4,
     queries_per_class=1, learning_rate=1e-3, train_steps=900, validate_every=150,
     num_validation_episodes=200, claim_min_margin=0.0)
 
-registry.register(registry.ModelSpec(
+_register_few_shot(
     name="snail.glyphs_20way",
     config=GLYPHS_20WAY,
-    build=model.build_from_config,
-    train=train.train,
-    evaluate=evaluate.evaluate,
-    paper=PAPER,
     summary=("SNAIL, 20-way few-shot classification of Hershey glyphs, K = 1..5; "
              "also scored on Lake et al.'s 20 official one-shot runs."),
     claim=("on 1000 20-way 1-shot and 1000 5-shot episodes of the glyph test "
@@ -89,8 +89,7 @@ registry.register(registry.ModelSpec(
         "Omniglot 51.6% / 64.7% against 66.3% / 84.8%, and 41.2% against 59.2% on "
         "Lake et al.'s 20 official runs (people: 95.5%). SNAIL's validation error was "
         "still falling at the last step.",),
-    smoke_loss=train.smoke_loss,
-))
+)
 
 BANDIT_DEVIATIONS = (
     "Trained with the meta-RL package's PPO learner (clipped surrogate, 3 epochs per "
