@@ -7,8 +7,10 @@ inputs at steps <= t. Each block has two ways to run:
 - `call(x)`: the full causal pass over a sequence `[B, T, C]`;
 - `step(x_t, state) -> (y_t, state)`: one step of incremental inference, from a cache
   of past activations (`initial_state`, or the state `call_with_state(x)` returns after a
-  full pass over a prefix), at a constant cost per step for the convolutions and a cost linear in the
-  steps so far for attention. It gives the same outputs as the full pass.
+  full pass over a prefix), at a constant cost per step for the convolutions and a cost
+  linear in the steps so far for attention. It gives the same outputs as the full pass.
+  `initial_state`'s dense-block caches are TensorArrays, so such a state is used in
+  the context (eager, or the one compiled function) that created it.
 
 Paper pseudocode (§3.1):
 
@@ -145,30 +147,47 @@ class DenseBlock(keras.layers.Layer):
   def compute_output_shape(self, input_shape):
     return tuple(input_shape[:-1]) + (int(input_shape[-1]) + self.filters,)
 
-  # Incremental inference: the state is the last R inputs, oldest first.
-  def initial_state(self, batch, dtype=tf.float32):
-    return tf.zeros([batch, self.dilation, self.wf.shape[1]], dtype)
+  # Incremental inference has two cache forms. `initial_state` gives a history
+  # (TensorArray, t): R zero rows (the causal padding) followed by x_0 .. x_{t-1}; a
+  # step reads one row (x_{t-R}) and appends one, so its cost does not grow with R or
+  # t (what long step-by-step rollouts use). `call_with_state` gives a window: the
+  # last R inputs `[B, R, C]`, oldest first, a plain tensor that can be repeated or
+  # differentiated (the few-shot model's queries); a step shifts it by one row.
+  def initial_state(self, batch, capacity: int, dtype=tf.float32):
+    """The empty history of a sequence of up to `capacity` steps."""
+    channels = self.wf.shape[1]
+    history = tf.TensorArray(dtype, size=capacity + self.dilation,
+                             element_shape=tf.TensorShape([None, channels]))
+    history = history.scatter(tf.range(self.dilation),
+                              tf.zeros([self.dilation, batch, channels], dtype))
+    return history, tf.constant(0, tf.int32)
 
   def call_with_state(self, x, capacity=None):
-    """The full pass over `x` `[B, T, C]` and the state after it (its last R inputs)."""
-    del capacity  # The state does not grow.
+    """The full pass over `x` `[B, T, C]` and the window after it (its last R inputs)."""
+    del capacity  # The window does not grow.
     padded = tf.pad(x, [[0, 0], [self.dilation, 0], [0, 0]])
     return self(x), padded[:, -self.dilation:]
 
   def step(self, x_t, state):
-    """One step: x_t `[B, C]` -> (y_t `[B, C + D]`, state).
+    """One step: x_t `[B, C]` -> (y_t `[B, C + D]`, state), from either cache form.
 
     y_t = concat(x_t, tanh(xf_t) * sigmoid(xg_t)), [xf_t, xg_t] = [x_{t-R}, x_t] W + b
     with both taps and both convolutions in one matrix product (few ops per step).
     """
+    if isinstance(state, tuple):
+      history, t = state
+      past = history.read(t)
+      state = (history.write(t + self.dilation, x_t), t + 1)
+    else:
+      past = state[:, 0]
+      state = tf.concat([state[:, 1:], x_t[:, None]], axis=1)
     channels = self.wf.shape[1]
     kernel = tf.concat([tf.reshape(self.wf, [2 * channels, self.filters]),
                         tf.reshape(self.wg, [2 * channels, self.filters])], axis=1)
-    both = tf.matmul(tf.concat([state[:, 0], x_t], axis=1), kernel) + tf.concat(
+    both = tf.matmul(tf.concat([past, x_t], axis=1), kernel) + tf.concat(
         [self.bf, self.bg], axis=0)
     xf, xg = tf.split(both, 2, axis=1)
-    y = tf.concat([x_t, tf.tanh(xf) * tf.sigmoid(xg)], axis=-1)
-    return y, tf.concat([state[:, 1:], x_t[:, None]], axis=1)
+    return tf.concat([x_t, tf.tanh(xf) * tf.sigmoid(xg)], axis=-1), state
 
 
 class TCBlock(keras.layers.Layer):
@@ -200,8 +219,8 @@ class TCBlock(keras.layers.Layer):
     return tuple(input_shape[:-1]) + (
         int(input_shape[-1]) + self.filters * len(self.blocks),)
 
-  def initial_state(self, batch, dtype=tf.float32):
-    return [b.initial_state(batch, dtype) for b in self.blocks]
+  def initial_state(self, batch, capacity: int, dtype=tf.float32):
+    return [b.initial_state(batch, capacity, dtype) for b in self.blocks]
 
   def call_with_state(self, x, capacity=None):
     states = []

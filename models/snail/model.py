@@ -70,13 +70,7 @@ class SnailStack(keras.layers.Layer):
     return x, states
 
   def initial_state(self, batch, capacity: int, dtype=tf.float32):
-    states = []
-    for block in self.blocks:
-      if isinstance(block, layers.AttentionBlock):
-        states.append(block.initial_state(batch, capacity, dtype))
-      else:
-        states.append(block.initial_state(batch, dtype))
-    return states
+    return [block.initial_state(batch, capacity, dtype) for block in self.blocks]
 
   def step(self, x_t, states):
     """One step of incremental inference: `[B, C]` -> `[B, C_out]`, new states."""
@@ -93,7 +87,9 @@ def build_embedding(filters: int, num_blocks: int, name: str) -> keras.Sequentia
   stack = []
   for i in range(num_blocks):
     stack += [keras.layers.Conv2D(filters, 3, padding="same", name=f"conv_{i}"),
-              keras.layers.BatchNormalization(name=f"bn_{i}"),
+              # Synchronized: under tf.distribute every replica normalises with
+              # the global batch's moments, so a mirrored step equals one device's.
+              keras.layers.BatchNormalization(synchronized=True, name=f"bn_{i}"),
               keras.layers.ReLU(name=f"relu_{i}"),
               keras.layers.MaxPool2D(2, name=f"pool_{i}")]
   stack.append(keras.layers.Flatten(name="flatten"))

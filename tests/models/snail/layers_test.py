@@ -164,9 +164,11 @@ class CausalityAndCacheTest(parameterized.TestCase):
   def test_compiled_step_equals_eager(self):
     stack = _stack()
     x = np.random.default_rng(7).normal(size=(2, 6)).astype(np.float32)
-    state = stack.initial_state(2, capacity=9)
-    eager, _ = stack.step(tf.constant(x), state)
-    compiled, _ = tf.function(stack.step)(tf.constant(x), state)
+    # The dense blocks' caches are TensorArrays: a state lives in the context (eager
+    # or one compiled function) that created it.
+    step = lambda x: stack.step(x, stack.initial_state(2, capacity=9))[0]
+    eager = step(tf.constant(x))
+    compiled = tf.function(step)(tf.constant(x))
     np.testing.assert_allclose(compiled.numpy(), eager.numpy(), atol=1e-5)
 
 

@@ -1,0 +1,110 @@
+"""SNAIL's training steps under MirroredStrategy (two logical CPUs) equal one device.
+
+The bandit agent runs through the meta-RL learner (same global batch of tasks, sliced
+per replica; advantages normalised with all-reduced statistics); the few-shot step
+slices the global batch of episodes, and its encoders' batch norm all-reduces its
+batch statistics, so each replica normalises with the global batch's moments.
+"""
+
+from absl.testing import absltest
+import keras
+import numpy as np
+import tensorflow as tf
+
+from models.meta_rl import train as meta_train
+from models.snail import bandit
+from models.snail import config as config_lib
+from models.snail import episodes
+from models.snail import model as model_lib
+from models.snail import train as train_lib
+from zoo import distribute
+
+_STRATEGIES = {}
+
+
+def setUpModule():
+  distribute.configure_logical_cpus(2)  # Once per process, before any op.
+  # One strategy object of each kind per process: two MirroredStrategy objects
+  # would issue collectives with clashing instance keys.
+  _STRATEGIES["one_device"] = distribute.get_distribution_strategy("one_device")
+  _STRATEGIES["mirrored"] = distribute.get_distribution_strategy("mirrored")
+
+
+def _images(num_classes=12, per_class=5, seed=0):
+  rng = np.random.default_rng(seed)
+  patterns = (rng.uniform(size=(num_classes, 16, 16)) > 0.7).astype(np.float32)
+  images = np.repeat(patterns, per_class, axis=0)
+  images = np.clip(images + rng.normal(0, 0.2, images.shape), 0, 1)
+  return images[..., None].astype(np.float32), np.repeat(np.arange(num_classes),
+                                                          per_class)
+
+
+class MirroredStepTest(absltest.TestCase):
+
+  def _compare(self, run):
+    mirrored = _STRATEGIES["mirrored"]
+    self.assertEqual(mirrored.num_replicas_in_sync, 2)
+    initial, one_out, one_weights = run(_STRATEGIES["one_device"])
+    _, two_out, two_weights = run(mirrored)
+    for a, b in zip(one_out, two_out):
+      for k in a:
+        self.assertAlmostEqual(a[k], b[k], delta=1e-4 * max(1.0, abs(a[k])), msg=k)
+    moved = 0.0
+    for w0, w1, w2 in zip(initial, one_weights, two_weights):
+      np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-5)
+      moved = max(moved, float(np.abs(w1 - w0).max()))
+    self.assertGreater(moved, 1e-4)  # The steps did update the weights.
+
+  def test_bandit_agent_a2c_step(self):
+    config = bandit.SnailBanditConfig(
+        env_kind="bandit", num_arms=3, num_pulls=8, algorithm="a2c", ppo_epochs=1,
+        batch_size=8, train_steps=10, input_units=8, policy_blocks=("t8", "a8x8"),
+        value_blocks=("t4", "a4x4"))
+    keras.utils.set_random_seed(1)
+    initial = [w.numpy() for w in bandit.build_from_config(config).weights]
+
+    def run(strategy):
+      with strategy.scope():
+        net = bandit.build_from_config(config)
+        net.set_weights(initial)
+        # SGD, not Adam: Adam would blow a float32 rounding difference in a near-zero
+        # summed gradient up to an update difference of up to lr x 1e-3.
+        optimizer = keras.optimizers.SGD(0.1)
+        optimizer.build(net.trainable_variables)
+      step = meta_train.make_train_step(net, optimizer, config, strategy, seed=3)
+      out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
+             for s in (0, 1)]
+      return initial, out, [w.numpy() for w in net.weights]
+
+    self._compare(run)
+
+  def test_few_shot_step(self):
+    config = config_lib.FewShotConfig(
+        way=3, min_shots=1, max_shots=2, image_size=16, embedding_filters=8,
+        embedding_blocks=3, blocks=("a16x8", "t8", "a16x8"), batch_episodes=8,
+        queries_per_class=2, learning_rate=3e-3, baseline_learning_rate=3e-3)
+    sampler = episodes.EpisodeSampler(*_images(), way=3)
+    keras.utils.set_random_seed(2)
+    initial = [w.numpy() for w in model_lib.build_from_config(config).weights]
+
+    def run(strategy):
+      with strategy.scope():
+        model = model_lib.build_from_config(config)
+        model.set_weights(initial)
+        snail_vars = (model.embedding.trainable_variables
+                      + model.stack.trainable_variables + model.head.trainable_variables)
+        optimizer = keras.optimizers.SGD(0.1)
+        optimizer.build(snail_vars)
+        baseline_optimizer = keras.optimizers.SGD(0.1)
+        baseline_optimizer.build(model.protonet.trainable_variables)
+      step = train_lib.make_train_step(model, optimizer, baseline_optimizer, sampler,
+                                       config, strategy, seed=5)
+      out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
+             for s in (0, 1)]
+      return initial, out, [w.numpy() for w in model.weights]
+
+    self._compare(run)
+
+
+if __name__ == "__main__":
+  absltest.main()
