@@ -75,9 +75,10 @@ BANDIT_K10_N100 = config_lib.MetaRLConfig(
     **dict(_RL2_BANDIT, algorithm="a2c", ppo_epochs=1, entropy_coef=0.01,
            entropy_final=0.0))
 MDP_N10 = config_lib.MetaRLConfig(
-    env_kind="mdp", num_episodes=10, cell="gru", units=128, algorithm="ppo",
-    batch_size=256, gamma=0.95, lr_schedule="cosine", train_steps=300,
-    validate_every=50, num_validation_tasks=300)
+    env_kind="mdp", num_episodes=10, cell="gru", units=128, embed_units=64,
+    algorithm="a2c", ppo_epochs=1, batch_size=256, gamma=0.95, lr_schedule="cosine",
+    entropy_coef=0.02, entropy_final=0.0, reward_scale=0.1, train_steps=8000,
+    validate_every=250, num_validation_tasks=300)
 
 _L2RL = dict(cell="lstm", units=128, algorithm="ppo", ppo_epochs=3, batch_size=256,
              gamma=0.9, learning_rate=3e-3, value_coef=0.5, entropy_coef=0.003,
@@ -136,8 +137,26 @@ _register("rl2.mdp_n10", MDP_N10,
           "RL^2 GRU agent on random tabular MDPs (10 states, 5 actions), 10 episodes "
           "of 10 steps per trial.",
           "on 1000 held-out MDPs, mean total reward above PSRL's and the tuned "
-          "epsilon-greedy learner's (paper: 156.2 against 138.1 and 132.8).",
-          RL2_PAPER, RL2_DEVIATIONS)
+          "epsilon-greedy learner's (paper: 156.2 against 138.1 and 132.8). NOT "
+          "reproduced by the shipped checkpoint: 127.5 against PSRL's 133.5 and the "
+          "tuned epsilon-greedy learner's 153.2 (random 98.8, greedy 154.5, value "
+          "iteration on the true MDP 218.2).",
+          RL2_PAPER, RL2_DEVIATIONS[2:] + (
+              "Trained by A2C (one gradient step per batch of 256 trials, entropy "
+              "weight 0.02 decaying linearly to 0, rewards scaled by 0.1 in the "
+              "returns), not PPO; GRU of 128 units (paper: 256) after a ReLU "
+              "embedding of 64 units of the input (one-hot state, one-hot previous "
+              "action, previous reward, done flag, t / T).",
+              "8000 steps (205M environment steps; 56 minutes on 2 cores shared with "
+              "other training runs). Validation reward 101.4, 115.1, 123.3, 126.3, "
+              "130.4 at steps 250, 1000, 1500, 2250, 4750, then flat at 130-131.8 to "
+              "step 8000. Earlier probes (A2C with entropy 0.01 or 0.03, no "
+              "embedding) reached 103-105 in 700-900 steps and were stopped.",
+              "Our greedy and epsilon-greedy learners are far stronger than the "
+              "paper's: they plan by value iteration in the posterior-mean MDP (the "
+              "task prior's reward mean 1 for untried pairs, Dirichlet(1) "
+              "transitions) and score 154.5 and 153.2 here against the paper's "
+              "134.8 and 132.8, so even the paper's 156.2 would barely clear them.",))
 _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
           "Wang et al.'s LSTM actor-critic on independent 2-armed Bernoulli bandits, "
           "100 pulls.",
