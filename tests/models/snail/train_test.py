@@ -55,7 +55,7 @@ class TrainTest(absltest.TestCase):
     before = losses()
     step = train_lib.make_train_step(model, optimizer, baseline_optimizer, train, CONFIG,
                                      strategy, seed=0)
-    for k in range(150):
+    for k in range(300):
       metrics = step(tf.constant(k, tf.int64))
     self.assertEqual(set(metrics), {"loss", "accuracy", "protonet_loss",
                                     "protonet_accuracy", "shots"})
