@@ -39,13 +39,33 @@ def _images(num_classes=12, per_class=5, seed=0):
                                                           per_class)
 
 
+def _steps(strategy, build, initial, make_step, variable_groups):
+  """Two training steps of a model built in `strategy`'s scope from `initial`
+  weights, one SGD optimizer per variable group; (outputs, weights after)."""
+  with strategy.scope():
+    model = build()
+    model.set_weights(initial)
+    # SGD, not Adam: Adam would blow a float32 rounding difference in a near-zero
+    # summed gradient up to an update difference of up to lr x 1e-3.
+    optimizers = []
+    for group in variable_groups:
+      optimizers.append(keras.optimizers.SGD(0.1))
+      optimizers[-1].build(group(model))
+  step = make_step(model, optimizers, strategy)
+  out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
+         for s in (0, 1)]
+  return out, [w.numpy() for w in model.weights]
+
+
 class MirroredStepTest(absltest.TestCase):
 
-  def _compare(self, run):
+  def _compare(self, build, make_step, variable_groups):
+    initial = [w.numpy() for w in build().weights]
     mirrored = _STRATEGIES["mirrored"]
     self.assertEqual(mirrored.num_replicas_in_sync, 2)
-    initial, one_out, one_weights = run(_STRATEGIES["one_device"])
-    _, two_out, two_weights = run(mirrored)
+    run = lambda strategy: _steps(strategy, build, initial, make_step, variable_groups)
+    one_out, one_weights = run(_STRATEGIES["one_device"])
+    two_out, two_weights = run(mirrored)
     for a, b in zip(one_out, two_out):
       for k in a:
         self.assertAlmostEqual(a[k], b[k], delta=1e-4 * max(1.0, abs(a[k])), msg=k)
@@ -61,22 +81,11 @@ class MirroredStepTest(absltest.TestCase):
         batch_size=8, train_steps=10, input_units=8, policy_blocks=("t8", "a8x8"),
         value_blocks=("t4", "a4x4"))
     keras.utils.set_random_seed(1)
-    initial = [w.numpy() for w in bandit.build_from_config(config).weights]
-
-    def run(strategy):
-      with strategy.scope():
-        net = bandit.build_from_config(config)
-        net.set_weights(initial)
-        # SGD, not Adam: Adam would blow a float32 rounding difference in a near-zero
-        # summed gradient up to an update difference of up to lr x 1e-3.
-        optimizer = keras.optimizers.SGD(0.1)
-        optimizer.build(net.trainable_variables)
-      step = meta_train.make_train_step(net, optimizer, config, strategy, seed=3)
-      out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
-             for s in (0, 1)]
-      return initial, out, [w.numpy() for w in net.weights]
-
-    self._compare(run)
+    self._compare(
+        lambda: bandit.build_from_config(config),
+        lambda net, opts, strategy: meta_train.make_train_step(
+            net, opts[0], config, strategy, seed=3),
+        [lambda net: net.trainable_variables])
 
   def test_few_shot_step(self):
     config = config_lib.FewShotConfig(
@@ -85,25 +94,13 @@ class MirroredStepTest(absltest.TestCase):
         queries_per_class=2, learning_rate=3e-3, baseline_learning_rate=3e-3)
     sampler = episodes.EpisodeSampler(*_images(), way=3)
     keras.utils.set_random_seed(2)
-    initial = [w.numpy() for w in model_lib.build_from_config(config).weights]
-
-    def run(strategy):
-      with strategy.scope():
-        model = model_lib.build_from_config(config)
-        model.set_weights(initial)
-        snail_vars = (model.embedding.trainable_variables
-                      + model.stack.trainable_variables + model.head.trainable_variables)
-        optimizer = keras.optimizers.SGD(0.1)
-        optimizer.build(snail_vars)
-        baseline_optimizer = keras.optimizers.SGD(0.1)
-        baseline_optimizer.build(model.protonet.trainable_variables)
-      step = train_lib.make_train_step(model, optimizer, baseline_optimizer, sampler,
-                                       config, strategy, seed=5)
-      out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
-             for s in (0, 1)]
-      return initial, out, [w.numpy() for w in model.weights]
-
-    self._compare(run)
+    self._compare(
+        lambda: model_lib.build_from_config(config),
+        lambda model, opts, strategy: train_lib.make_train_step(
+            model, opts[0], opts[1], sampler, config, strategy, seed=5),
+        [lambda m: (m.embedding.trainable_variables + m.stack.trainable_variables
+                    + m.head.trainable_variables),
+         lambda m: m.protonet.trainable_variables])
 
 
 if __name__ == "__main__":
