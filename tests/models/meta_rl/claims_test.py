@@ -111,11 +111,16 @@ class ClaimsTest(parameterized.TestCase):
         total = ours["total_reward"].mean()
         self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=2)
         score = lambda p: rollout.evaluate_policy(env, p, tasks)["total_reward"].mean()
-        psrl = score(baselines.PSRL())
-        eps = score(baselines.ModelBasedEpsilonGreedy(
-            float(metrics["epsilon_greedy_tuned"])))
-        self.assertAlmostEqual(psrl, metrics["psrl_mean_total_reward"], places=2)
-        outcomes = [total > psrl, total > eps]
+        eps_tuned = float(metrics["epsilon_greedy_tuned"])
+        means = {"psrl": score(baselines.PSRL()),
+                 "epsilon_greedy": score(baselines.ModelBasedEpsilonGreedy(eps_tuned)),
+                 "greedy": score(baselines.ModelBasedEpsilonGreedy(0.0)),
+                 "random": score(baselines.RandomPolicy()),
+                 "oracle": score(baselines.ValueIterationOracle())}
+        for key, mean in means.items():
+          self.assertAlmostEqual(mean, metrics[f"{key}_mean_total_reward"], places=2,
+                                 msg=key)
+        outcomes = [total > means["psrl"], total > means["epsilon_greedy"]]
     recorded = [c["holds"] for c in metadata.get("claims", [])]
     self.assertEqual([bool(o) for o in outcomes], recorded)
     if name in CLAIMS_HOLD:

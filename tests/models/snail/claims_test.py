@@ -91,6 +91,13 @@ class BanditClaimsTest(parameterized.TestCase):
                                    tasks, seed=0, keep=())["total_reward"]
     self.assertAlmostEqual(float(ours.mean()), recorded["agent_mean_total_reward"],
                            delta=1e-4)
+    # The baselines the card quotes, on all the recorded test tasks.
+    for key, policy in (("thompson", baselines.Thompson()),
+                        ("ucb1", baselines.UCB1(
+                            float(recorded["ucb1_tuned"].split("=")[1])))):
+      mean = rollout.evaluate_policy(env, policy, tasks, seed=0, keep=())["total_reward"]
+      self.assertAlmostEqual(float(mean.mean()), recorded[f"{key}_mean_total_reward"],
+                             delta=1e-4, msg=key)
     discount = float(recorded["gittins_tuned"].split("=")[1])
     subset = {k: v[:300] for k, v in tasks.items()}
     gittins = rollout.evaluate_policy(env, baselines.Gittins(discount, env.num_pulls),
