@@ -4,12 +4,11 @@ device: the same global batch of tasks, sliced per replica, the same advantages
 
 from absl.testing import absltest
 import keras
-import numpy as np
-import tensorflow as tf
 
 from models.meta_rl import config as config_lib
 from models.meta_rl import model as model_lib
 from models.meta_rl import train
+from tests import distribute_util
 from zoo import distribute
 
 
@@ -26,34 +25,14 @@ def setUpModule():
 
 class MirroredStepTest(absltest.TestCase):
 
-  def _run(self, strategy, config, initial):
-    with strategy.scope():
-      net = model_lib.build_from_config(config)
-      net.set_weights(initial)
-      # SGD, not the learner's Adam: Adam would blow a float32 rounding difference
-      # in a near-zero summed gradient up to an update difference of up to lr x 1e-3.
-      optimizer = keras.optimizers.SGD(0.1)
-      optimizer.build(net.trainable_variables)
-    step = train.make_train_step(net, optimizer, config, strategy, seed=3)
-    outputs = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
-               for s in (0, 1)]
-    return outputs, [w.numpy() for w in net.weights]
-
   def _check(self, config):
     keras.utils.set_random_seed(1)
-    initial = [w.numpy() for w in model_lib.build_from_config(config).weights]
-    mirrored = _STRATEGIES["mirrored"]
-    self.assertEqual(mirrored.num_replicas_in_sync, 2)
-    one_out, one_weights = self._run(_STRATEGIES["one_device"], config, initial)
-    two_out, two_weights = self._run(mirrored, config, initial)
-    for a, b in zip(one_out, two_out):
-      for k in a:
-        self.assertAlmostEqual(a[k], b[k], delta=1e-4 * max(1.0, abs(a[k])), msg=k)
-    moved = 0.0
-    for w0, w1, w2 in zip(initial, one_weights, two_weights):
-      np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-6)
-      moved = max(moved, float(np.abs(w1 - w0).max()))
-    self.assertGreater(moved, 1e-4)  # The step did update the weights.
+    distribute_util.assert_same_steps(
+        self, lambda: model_lib.build_from_config(config),
+        lambda net, opts, strategy: train.make_train_step(net, opts[0], config,
+                                                          strategy, seed=3),
+        [lambda net: net.trainable_variables], _STRATEGIES["one_device"],
+        _STRATEGIES["mirrored"])
 
   def test_ppo_rl2_on_mdps(self):
     self._check(config_lib.MetaRLConfig(

@@ -9,7 +9,6 @@ batch statistics, so each replica normalises with the global batch's moments.
 from absl.testing import absltest
 import keras
 import numpy as np
-import tensorflow as tf
 
 from models.meta_rl import train as meta_train
 from models.snail import bandit
@@ -17,6 +16,7 @@ from models.snail import config as config_lib
 from models.snail import episodes
 from models.snail import model as model_lib
 from models.snail import train as train_lib
+from tests import distribute_util
 from zoo import distribute
 
 _STRATEGIES = {}
@@ -39,41 +39,11 @@ def _images(num_classes=12, per_class=5, seed=0):
                                                           per_class)
 
 
-def _steps(strategy, build, initial, make_step, variable_groups):
-  """Two training steps of a model built in `strategy`'s scope from `initial`
-  weights, one SGD optimizer per variable group; (outputs, weights after)."""
-  with strategy.scope():
-    model = build()
-    model.set_weights(initial)
-    # SGD, not Adam: Adam would blow a float32 rounding difference in a near-zero
-    # summed gradient up to an update difference of up to lr x 1e-3.
-    optimizers = []
-    for group in variable_groups:
-      optimizers.append(keras.optimizers.SGD(0.1))
-      optimizers[-1].build(group(model))
-  step = make_step(model, optimizers, strategy)
-  out = [{k: float(v) for k, v in step(tf.constant(s, tf.int64)).items()}
-         for s in (0, 1)]
-  return out, [w.numpy() for w in model.weights]
-
-
 class MirroredStepTest(absltest.TestCase):
 
   def _compare(self, build, make_step, variable_groups):
-    initial = [w.numpy() for w in build().weights]
-    mirrored = _STRATEGIES["mirrored"]
-    self.assertEqual(mirrored.num_replicas_in_sync, 2)
-    run = lambda strategy: _steps(strategy, build, initial, make_step, variable_groups)
-    one_out, one_weights = run(_STRATEGIES["one_device"])
-    two_out, two_weights = run(mirrored)
-    for a, b in zip(one_out, two_out):
-      for k in a:
-        self.assertAlmostEqual(a[k], b[k], delta=1e-4 * max(1.0, abs(a[k])), msg=k)
-    moved = 0.0
-    for w0, w1, w2 in zip(initial, one_weights, two_weights):
-      np.testing.assert_allclose(w1, w2, rtol=1e-4, atol=1e-5)
-      moved = max(moved, float(np.abs(w1 - w0).max()))
-    self.assertGreater(moved, 1e-4)  # The steps did update the weights.
+    distribute_util.assert_same_steps(self, build, make_step, variable_groups,
+                                      _STRATEGIES["one_device"], _STRATEGIES["mirrored"])
 
   def test_bandit_agent_a2c_step(self):
     config = bandit.SnailBanditConfig(
