@@ -17,7 +17,7 @@ class MetaRLConfig:
   Environment: `env` (a kind of `envs.ENVS`) and its fields; the task distribution of
   training, validation and test is the same, with disjoint seeds.
   Agent: `cell` "gru" (RL^2) or "lstm" (Wang et al.), `units`, `embed_units`,
-  `time_input`.
+  `time_input`, `reward_input_scale` (factor on the reward input only).
   Learner: `algorithm` "ppo" (RL^2; the paper used TRPO) or "a2c" (Wang et al.), over
   whole trials of `batch_size` tasks per step with GAE(gamma, gae_lambda);
   `ppo_epochs` passes over each batch (1 = plain A2C's single update).
@@ -36,6 +36,7 @@ class MetaRLConfig:
   units: int = 128
   embed_units: int = 0
   time_input: bool = True
+  reward_input_scale: float = 1.0
   # Learner.
   algorithm: str = "ppo"
   batch_size: int = 256
@@ -82,7 +83,7 @@ class MetaRLConfig:
     for name in ("gamma", "gae_lambda"):
       if not 0.0 <= getattr(self, name) <= 1.0:
         raise ValueError(f"{name} must be in [0, 1]; received: {getattr(self, name)}")
-    for name in ("learning_rate", "reward_scale"):
+    for name in ("learning_rate", "reward_scale", "reward_input_scale"):
       if getattr(self, name) <= 0:
         raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
     for name in ("embed_units", "ppo_clip", "value_coef", "entropy_coef",

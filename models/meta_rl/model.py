@@ -51,15 +51,16 @@ def gru_step(x, h, kernel, recurrent_kernel, bias):
 
 
 def input_features(obs, prev_action, prev_reward, prev_done, t, num_actions: int,
-                   trial_length: int, time_input: bool):
-  """The agent's input x_t = [s_t, onehot(a_{t-1}), r_{t-1}, d_{t-1}(, t / T)].
+                   trial_length: int, time_input: bool, reward_scale: float = 1.0):
+  """The agent's input x_t = [s_t, onehot(a_{t-1}), c r_{t-1}, d_{t-1}(, t / T)].
 
   At t = 0 there is no previous action: its one-hot is all zeros. Works on `[B, ...]`
-  (one step, scalar t) and `[B, T, ...]` (whole trials, t `[T]`).
+  (one step, scalar t) and `[B, T, ...]` (whole trials, t `[T]`). `reward_scale` c
+  multiplies the reward input only (not the reward the learner maximises).
   """
   started = tf.cast(t > 0, tf.float32)
   action = tf.one_hot(prev_action, num_actions) * started[..., None]
-  parts = [obs, action, prev_reward[..., None], prev_done[..., None]]
+  parts = [obs, action, reward_scale * prev_reward[..., None], prev_done[..., None]]
   if time_input:
     parts.append(tf.zeros_like(prev_reward)[..., None]
                  + tf.cast(t, tf.float32)[..., None] / float(trial_length))
@@ -83,11 +84,14 @@ class RecurrentActorCritic(keras.Model):
     units: recurrent units (RL^2: 256; Wang et al.'s replication: 48).
     embed_units: a ReLU embedding layer before the cell (0: none).
     time_input: append t / T to the input (Wang et al.'s bandit input).
+    reward_input_scale: factor on the previous reward in the input (1: the papers'
+      input); a larger one lets the first layer tell close reward values apart.
   """
 
   def __init__(self, num_actions: int, obs_dim: int, trial_length: int,
                cell: str = "gru", units: int = 128, embed_units: int = 0,
-               time_input: bool = True, name: str = "recurrent_actor_critic",
+               time_input: bool = True, reward_input_scale: float = 1.0,
+               name: str = "recurrent_actor_critic",
                **kwargs):
     super().__init__(name=name, **kwargs)
     if cell not in ("gru", "lstm"):
@@ -103,6 +107,10 @@ class RecurrentActorCritic(keras.Model):
     self.units = int(units)
     self.embed_units = int(embed_units)
     self.time_input = bool(time_input)
+    if not reward_input_scale > 0:
+      raise ValueError(f"reward_input_scale must be positive; received: "
+                       f"{reward_input_scale}")
+    self.reward_input_scale = float(reward_input_scale)
     self.input_dim = self.obs_dim + self.num_actions + 2 + int(self.time_input)
     self.embed = (keras.layers.Dense(self.embed_units, activation="relu", name="embed")
                   if self.embed_units else None)
@@ -174,7 +182,8 @@ class RecurrentActorCritic(keras.Model):
 
   def features(self, obs, prev_action, prev_reward, prev_done, t):
     return input_features(obs, prev_action, prev_reward, prev_done, t,
-                          self.num_actions, self.trial_length, self.time_input)
+                          self.num_actions, self.trial_length, self.time_input,
+                          self.reward_input_scale)
 
   def trial_features(self, record):
     """Inputs `[B, T, input_dim]` rebuilt from a rollout record (shifted by one)."""
@@ -187,7 +196,8 @@ class RecurrentActorCritic(keras.Model):
     return dict(super().get_config(), num_actions=self.num_actions,
                 obs_dim=self.obs_dim, trial_length=self.trial_length, cell=self.cell,
                 units=self.units, embed_units=self.embed_units,
-                time_input=self.time_input)
+                time_input=self.time_input,
+                reward_input_scale=self.reward_input_scale)
 
 
 class AgentPolicy:
@@ -230,4 +240,4 @@ def build_from_config(config) -> RecurrentActorCritic:
   return RecurrentActorCritic(
       num_actions=env.num_actions, obs_dim=env.obs_dim, trial_length=env.trial_length,
       cell=config.cell, units=config.units, embed_units=config.embed_units,
-      time_input=config.time_input)
+      time_input=config.time_input, reward_input_scale=config.reward_input_scale)

@@ -52,11 +52,21 @@ class FeaturesTest(absltest.TestCase):
                              tf.constant([1.0]), tf.constant(5), 3, 10, True)
     np.testing.assert_allclose(x.numpy(), [[0, 0, 1, 1, 1, 0.5]])
 
+  def test_reward_input_scale_scales_only_the_reward_input(self):
+    net = model.RecurrentActorCritic(3, 0, 10, reward_input_scale=10.0)
+    x = net.features(tf.zeros([1, 0]), tf.constant([2]), tf.constant([0.3]),
+                     tf.constant([1.0]), tf.constant(5))
+    np.testing.assert_allclose(x.numpy(), [[0, 0, 1, 3, 1, 0.5]], rtol=1e-6)
+    restored = model.RecurrentActorCritic.from_config(net.get_config())
+    self.assertEqual(restored.reward_input_scale, 10.0)
+
   def test_bad_arguments(self):
     with self.assertRaisesRegex(ValueError, "cell must be 'gru' or 'lstm'.*'rnn'"):
       model.RecurrentActorCritic(2, 0, 10, cell="rnn")
     with self.assertRaisesRegex(ValueError, "units must be positive.*units=0"):
       model.RecurrentActorCritic(2, 0, 10, units=0)
+    with self.assertRaisesRegex(ValueError, "reward_input_scale must be positive"):
+      model.RecurrentActorCritic(2, 0, 10, reward_input_scale=0.0)
 
 
 class RolloutAgreesWithUnrollTest(absltest.TestCase):
