@@ -21,7 +21,8 @@ from models.meta_rl import rollout
 
 SHIPPED = [n for n in zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
            if zoo.CheckpointStore().has(n)]
-CLAIMS_HOLD = {"rl2.bandit_k5_n10", "l2rl.two_step", "l2rl.informative_arm"}
+CLAIMS_HOLD = {"rl2.bandit_k5_n10", "rl2.bandit_k5_n100", "l2rl.two_step",
+               "l2rl.informative_arm"}
 
 
 def _param(metrics, key):
