@@ -51,16 +51,17 @@ def gru_step(x, h, kernel, recurrent_kernel, bias):
 
 
 def input_features(obs, prev_action, prev_reward, prev_done, t, num_actions: int,
-                   trial_length: int, time_input: bool, reward_scale: float = 1.0):
+                   trial_length: int, time_input: bool, reward_input_scale: float = 1.0):
   """The agent's input x_t = [s_t, onehot(a_{t-1}), c r_{t-1}, d_{t-1}(, t / T)].
 
   At t = 0 there is no previous action: its one-hot is all zeros. Works on `[B, ...]`
-  (one step, scalar t) and `[B, T, ...]` (whole trials, t `[T]`). `reward_scale` c
-  multiplies the reward input only (not the reward the learner maximises).
+  (one step, scalar t) and `[B, T, ...]` (whole trials, t `[T]`).
+  `reward_input_scale` c multiplies the reward input only, not the learner's rewards.
   """
   started = tf.cast(t > 0, tf.float32)
   action = tf.one_hot(prev_action, num_actions) * started[..., None]
-  parts = [obs, action, reward_scale * prev_reward[..., None], prev_done[..., None]]
+  parts = [obs, action, reward_input_scale * prev_reward[..., None],
+           prev_done[..., None]]
   if time_input:
     parts.append(tf.zeros_like(prev_reward)[..., None]
                  + tf.cast(t, tf.float32)[..., None] / float(trial_length))
