@@ -191,26 +191,23 @@ _register("l2rl.informative_arm", L2RL_INFORMATIVE,
           "episodes and then the target arm (at least 90% of the later pulls). "
           "Reproduced by the shipped checkpoint: 100.0% arm 11 first, 100.0% "
           "target pulls after it, mean total reward 20.54, the optimum.",
-          L2RL_PAPER, L2RL_DEVIATIONS[:1] + (
-              "LSTM of 128 units on the one-hot previous action, previous reward, "
-              "done flag and t / T; Adam instead of RMSprop.",
-              "Entropy weight 0.5 decaying linearly to 0 over 6000 PPO steps of 1024 "
-              "tasks, gamma 1. With 0.01-0.1 (48 or 128 units, gamma 0.95 or 1, with "
-              "or without a 64-unit embedding or the input scale below) every run settled "
-              "within about 2000 steps "
-              "on the best policy that ignores arm 11 (search the ten arms, then "
-              "exploit: 10.9-11.1) and never pulled arm 11 again: until the agent "
-              "can read the target off arm 11's payoff, pulling it costs a search "
-              "step, so the policy must stay near uniform long enough to learn "
-              "that reading.",
+          L2RL_PAPER, L2RL_DEVIATIONS[:1] + L2RL_A2C_DEVIATIONS[1:2] + (
+              "Adam instead of RMSprop; entropy weight 0.5 decaying linearly to 0 "
+              "over 6000 PPO steps of 1024 tasks, gamma 1. With 0.01-0.1 (48 or 128 "
+              "units, gamma 0.95 or 1, with or without a 64-unit embedding or the "
+              "input scale below) every run settled within about 2000 steps on the "
+              "best policy that ignores arm 11 (search the ten arms, then exploit: "
+              "10.7-11.1) and never pulled arm 11 again: until the agent can read "
+              "the target off arm 11's payoff, pulling it costs a search step, so "
+              "the policy must stay near uniform long enough to learn that reading.",
               "The reward input is multiplied by 10 (`reward_input_scale`; the "
               "learner's rewards are unchanged), so arm 11's payoffs 0.1-1.0 are "
-              "1 apart at the input. Unscaled, the same schedule also reproduces "
-              "the claim but later: validation reward 10.1 at step 3600, 16.7 at "
-              "4000, 18.9 at 6000, and 100% arm 11 first with 91.1% target pulls "
-              "on the test tasks; scaled, 11.3 at step 1500 and 20.1 at 2000.",
-              "Far fewer episodes than the paper (minutes on 2 CPU cores); the "
-              "weights with the best validation reward are kept.",))
+              "1 apart at the input. Unscaled (`--params_override="
+              "reward_input_scale=1`), the same schedule also reproduces the claim "
+              "but later: validation reward 10.1 at step 3600, 16.7 at 4000, 18.9 "
+              "at 6000, and 100% arm 11 first with 91.1% target pulls on the test "
+              "tasks; scaled, 11.3 at step 1500 and 20.1 at 2000.",
+              ) + L2RL_DEVIATIONS[2:])
 _register("l2rl.two_step", L2RL_TWO_STEP,
           "Wang et al.'s LSTM actor-critic on the two-step task (50 episodes per "
           "trial).",

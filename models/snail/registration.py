@@ -128,9 +128,8 @@ N100_RESULT = (
     "Gittins policy's 78.24 (paired -3.51 ± 0.34), UCB1's 78.25 and Thompson "
     "sampling's 74.71; the claim (within 2 of Gittins) does not hold at this "
     "budget. The paper's SNAIL scored 79.1. For comparison the RL^2 GRU "
-    "(`rl2.bandit_k5_n100`) reached 75.5 after 154M pulls with entropy weight "
-    "0.03 and 77.4 after 128M with 0.1 (20 times as many); this SNAIL was "
-    "trained with 0.03.",)
+    "(`rl2.bandit_k5_n100`) reached 77.4 after 128M pulls (20 times as many) "
+    "with entropy weight 0.1; this SNAIL was trained with 0.03.",)
 N10_RESULT = (
     "Measured (seed 0, 1000 held-out bandits): 6.41 ± 0.08 against the tuned Gittins "
     "policy's 6.68 and Thompson sampling's 5.81; the paper's SNAIL matched Gittins "
