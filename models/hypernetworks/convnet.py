@@ -52,7 +52,9 @@ class ConvNet(keras.Model):
         self.convs.append(keras.layers.Conv2D(
             filters, self.kernel_size, padding="same", kernel_initializer="he_normal",
             name=f"conv{j + 1}"))
-    self.norms = [keras.layers.BatchNormalization(name=f"bn{j + 1}")
+    # Synchronised: under a multi-replica strategy the batch statistics are those of
+    # the global batch (all-reduced), so a mirrored step equals a one-device step.
+    self.norms = [keras.layers.BatchNormalization(synchronized=True, name=f"bn{j + 1}")
                   for j in range(len(self.channels))] if self.batch_norm else []
     self.head = keras.layers.Dense(self.num_classes, name="head")
     self(tf.zeros((1,) + self.image_shape))  # Creates every weight.

@@ -63,8 +63,16 @@ class MirroredTest(absltest.TestCase):
                   lambda m, o, s: train_lm.make_train_step(m, o, ids, config, s))
 
   def test_hyper_convnet_step(self):
+    self._convnet(batch_norm=False)
+
+  def test_hyper_convnet_batch_norm_step(self):
+    """Batch statistics are the global batch's, not each replica's half."""
+    self._convnet(batch_norm=True)
+
+  def _convnet(self, batch_norm):
     config = config_lib.HyperConvConfig(channels=(16, 32), pool_after=(1, 1),
-                                        batch_size=16, max_shift=1)
+                                        batch_size=16, max_shift=1,
+                                        batch_norm=batch_norm)
     images, labels = data_lib.load_images("digits", "train")
     self._compare(lambda: convnet.build_convnet(config),
                   lambda m, o, s: train_static.make_train_step(
