@@ -87,6 +87,13 @@ class ModelCard:
       for key in ("seed", "steps", "wall_time_s", "git_commit", "created"):
         if key in md:
           lines.append(f"- {key}: {md[key]}")
+      parent = md.get("parent")
+      while parent:  # A fine-tune: the stages it started from, latest first.
+        lines.append(f"- started from {parent.get('source', '?')}, produced by: "
+                     f"`{parent.get('command', '?')}` (steps "
+                     f"{parent.get('steps', '?')}, wall_time_s "
+                     f"{parent.get('wall_time_s', '?')})")
+        parent = parent.get("parent")
       if "versions" in md:
         lines.append("- versions: " + ", ".join(
             f"{k} {v}" for k, v in sorted(md["versions"].items())))

@@ -216,6 +216,35 @@ def _load_pretrained(name, config):
   return model
 
 
+# What a fine-tuned checkpoint keeps of the one it started from (and, through that
+# one's own "parent", of every earlier stage), so that the chain of commands that
+# produced it stays on record when the starting checkpoint is not shipped.
+PARENT_KEYS = ("command", "seed", "steps", "wall_time_s", "git_commit", "created",
+               "training", "claims", "parent")
+
+
+def parent_record(metadata: dict, source: str) -> dict:
+  """The lineage entry of a fine-tune that started from a checkpoint with `metadata`."""
+  record = {k: metadata[k] for k in PARENT_KEYS if k in metadata}
+  record["source"] = source
+  return record
+
+
+def _init_metadata(name):
+  """(metadata, source) of the checkpoint a fine-tune starts from."""
+  import json  # pylint: disable=g-import-not-at-top
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import checkpoints  # pylint: disable=g-import-not-at-top
+  if FLAGS.init_checkpoint:
+    folder = _path(FLAGS.init_checkpoint)
+    path = os.path.join(folder, checkpoints.METADATA_FILE)
+    if not os.path.isfile(path):
+      return {}, folder
+    with open(path) as f:
+      return json.load(f), folder
+  return zoo.model_card(name).metadata or {}, f"shipped {name}"
+
+
 def _evaluate(name, model, config, log=print):
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import evaluation  # pylint: disable=g-import-not-at-top
@@ -324,6 +353,8 @@ def run_train(plan):
       model = spec.build(config)
       model.zoo_name = name
       model.zoo_config = config
+  # Read before training: the run may export over the checkpoint it started from.
+  parent = (parent_record(*_init_metadata(name)) if plan.mode == "finetune" else None)
   os.makedirs(plan.model_dir, exist_ok=True)
   git_commit = _git_commit()  # The code the run starts from.
   t0 = time.time()
@@ -349,6 +380,8 @@ def run_train(plan):
       "training": train_metrics,
       "metrics": {},
   }
+  if parent is not None:
+    metadata["parent"] = parent
   if FLAGS.evaluate_after_train:
     report = _evaluate(name, model, config)
     print(report.text())

@@ -1,4 +1,5 @@
-"""The CLI: bad flags exit non-zero before writing anything; list and info work."""
+"""The CLI: bad flags exit non-zero before writing anything; list, info, card and a
+fine-tune's lineage work."""
 
 import os
 
@@ -88,6 +89,42 @@ class CardTest(absltest.TestCase):
     self.assertIn(zoo.get_spec(name).claim, card)
     self.assertIn("- loss: 1.5", card)  # The checkpoint's own metrics, not the live ones.
     self.assertNotIn("stale", card)
+
+
+class FinetuneLineageTest(absltest.TestCase):
+
+  def test_a_finetune_records_the_chain_of_runs_it_started_from(self):
+    import json  # pylint: disable=g-import-not-at-top
+    import zoo  # pylint: disable=g-import-not-at-top
+    name = "l2l_lstm.quadratic10"
+    root = self.create_tempdir().full_path
+    shipped = zoo.model_card(name).metadata
+
+    def finetune(tag, *extra):
+      result = cli_util.run_cli(
+          ["--mode=finetune", f"--model={name}", f"--model_dir={root}/{tag}",
+           f"--export_dir={root}/export_{tag}", "--train_steps=2",
+           "--noevaluate_after_train", *extra], cwd=root)
+      self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+      folder = zoo.CheckpointStore(f"{root}/export_{tag}").path(name)
+      with open(os.path.join(folder, "metadata.json")) as f:
+        return folder, json.load(f)
+
+    first_folder, first = finetune("a")
+    self.assertEqual(first["mode"], "finetune")
+    self.assertEqual(first["parent"]["source"], f"shipped {name}")
+    self.assertEqual(first["parent"]["command"], shipped["command"])
+    self.assertEqual(first["parent"]["steps"], shipped["steps"])
+    _, second = finetune("b", f"--init_checkpoint={first_folder}")
+    self.assertEqual(second["parent"]["source"], first_folder)
+    self.assertEqual(second["parent"]["command"], first["command"])
+    self.assertEqual(second["parent"]["parent"], first["parent"])  # The whole chain.
+    with open(os.path.join(zoo.CheckpointStore(f"{root}/export_b").path(name),
+                           "card.md")) as f:
+      card = f.read()
+    self.assertIn(f"started from {first_folder}, produced by: `{first['command']}`",
+                  card)
+    self.assertIn(f"produced by: `{shipped['command']}`", card)
 
 
 if __name__ == "__main__":
