@@ -52,9 +52,12 @@ class ConvNet(keras.Model):
         self.convs.append(keras.layers.Conv2D(
             filters, self.kernel_size, padding="same", kernel_initializer="he_normal",
             name=f"conv{j + 1}"))
-    # Synchronised: under a multi-replica strategy the batch statistics are those of
-    # the global batch (all-reduced), so a mirrored step equals a one-device step.
-    self.norms = [keras.layers.BatchNormalization(synchronized=True, name=f"bn{j + 1}")
+    # Built under a multi-replica strategy, the batch statistics are synchronised (the
+    # global batch's, all-reduced), so a mirrored step equals a one-device step. On
+    # one device the plain moments are kept: the synchronised ones round differently,
+    # which changes what a recorded single-device training run reproduces.
+    sync = tf.distribute.get_strategy().num_replicas_in_sync > 1
+    self.norms = [keras.layers.BatchNormalization(synchronized=sync, name=f"bn{j + 1}")
                   for j in range(len(self.channels))] if self.batch_norm else []
     self.head = keras.layers.Dense(self.num_classes, name="head")
     self(tf.zeros((1,) + self.image_shape))  # Creates every weight.
