@@ -200,15 +200,9 @@ def _load_pretrained(name, config):
   model = spec.build(config)
   if FLAGS.init_checkpoint:
     folder = _path(FLAGS.init_checkpoint)
-    import json  # pylint: disable=g-import-not-at-top
-    meta_path = os.path.join(folder, checkpoints.METADATA_FILE)
-    signature = None
-    if os.path.isfile(meta_path):
-      with open(meta_path) as f:
-        signature = json.load(f).get("variables")
     checkpoints.load_weights_file(
-        model, os.path.join(folder, checkpoints.WEIGHTS_FILE), signature,
-        source=f"--init_checkpoint={folder}")
+        model, os.path.join(folder, checkpoints.WEIGHTS_FILE),
+        _init_metadata(name)[0].get("variables"), source=f"--init_checkpoint={folder}")
   else:
     zoo.CheckpointStore().load_weights(model, name)
   model.zoo_name = name
@@ -231,7 +225,8 @@ def parent_record(metadata: dict, source: str) -> dict:
 
 
 def _init_metadata(name):
-  """(metadata, source) of the checkpoint a fine-tune starts from."""
+  """(metadata, source) of the checkpoint finetune/evaluate start from: the
+  --init_checkpoint folder's ({} if it has no metadata file) or the shipped one's."""
   import json  # pylint: disable=g-import-not-at-top
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import checkpoints  # pylint: disable=g-import-not-at-top
@@ -242,7 +237,8 @@ def _init_metadata(name):
       return {}, folder
     with open(path) as f:
       return json.load(f), folder
-  return zoo.model_card(name).metadata or {}, f"shipped {name}"
+  return (zoo.CheckpointStore().read_json(name, checkpoints.METADATA_FILE),
+          f"shipped {name}")
 
 
 def _evaluate(name, model, config, log=print):
