@@ -37,6 +37,24 @@ def _shipped(name):
   return zoo.CheckpointStore().has(name)
 
 
+def _bandit_totals(net, recorded, policy, block):
+  """Total rewards `[N]` of `policy` on the recorded number of bandits of test block
+  `block` (its own randomness seeded by `block`, as `--mode=evaluate --seed=block`)."""
+  env = net.zoo_config.env()
+  tasks = env.sample_tasks(envs.test_seeds(env, block, recorded["num_test_tasks"]))
+  return rollout.evaluate_policy(env, policy, tasks, seed=block, keep=())["total_reward"]
+
+
+def _agent_and_gittins(net, recorded, block):
+  """(SNAIL's, the recorded tuned Gittins policy's) total rewards on test block `block`."""
+  config = net.zoo_config
+  discount = float(recorded["gittins_tuned"].split("=")[1])
+  return (_bandit_totals(net, recorded, meta_model.AgentPolicy(net, config.eval_greedy),
+                         block),
+          _bandit_totals(net, recorded, baselines.Gittins(discount,
+                                                          config.env().num_pulls), block))
+
+
 def _evaluate(name, tmp, **kwargs):
   model = zoo.create(name)
   context = evaluation.EvalContext(output_dir=tmp, log=lambda _: None, **kwargs)
@@ -90,27 +108,21 @@ class BanditClaimsTest(parameterized.TestCase):
     config = net.zoo_config
     card = zoo.model_card(name)
     recorded = card.metadata["metrics"]
-    env = config.env()
-    tasks = env.sample_tasks(envs.test_seeds(env, 0, recorded["num_test_tasks"]))
-    ours = rollout.evaluate_policy(env, meta_model.AgentPolicy(net, config.eval_greedy),
-                                   tasks, seed=0, keep=())["total_reward"]
-    self.assertAlmostEqual(float(ours.mean()), recorded["agent_mean_total_reward"],
-                           delta=1e-4)
-    # The baselines the card quotes, on all the recorded test tasks.
-    for key, policy in (("thompson", baselines.Thompson()),
-                        ("ucb1", baselines.UCB1(
-                            float(recorded["ucb1_tuned"].split("=")[1])))):
-      mean = rollout.evaluate_policy(env, policy, tasks, seed=0, keep=())["total_reward"]
-      self.assertAlmostEqual(float(mean.mean()), recorded[f"{key}_mean_total_reward"],
-                             delta=1e-4, msg=key)
     # The claim's own test: the recorded Gittins policy on all the recorded tasks.
     # (A 300-task subset has a standard error of about 0.5 on this gap, more than the
     # shipped n=100 checkpoint's margin of 0.4, so it cannot confirm the verdict.)
-    discount = float(recorded["gittins_tuned"].split("=")[1])
-    gittins = rollout.evaluate_policy(env, baselines.Gittins(discount, env.num_pulls),
-                                      tasks, seed=0, keep=())["total_reward"]
+    ours, gittins = _agent_and_gittins(net, recorded, 0)
+    self.assertAlmostEqual(float(ours.mean()), recorded["agent_mean_total_reward"],
+                           delta=1e-4)
     self.assertAlmostEqual(float(gittins.mean()), recorded["gittins_mean_total_reward"],
                            delta=1e-4)
+    # The other baselines the card quotes.
+    for key, policy in (("thompson", baselines.Thompson()),
+                        ("ucb1", baselines.UCB1(
+                            float(recorded["ucb1_tuned"].split("=")[1])))):
+      mean = _bandit_totals(net, recorded, policy, 0).mean()
+      self.assertAlmostEqual(float(mean), recorded[f"{key}_mean_total_reward"],
+                             delta=1e-4, msg=key)
     gap = float(gittins.mean() - ours.mean())
     for claim in card.metadata["claims"]:
       if name in CLAIMS_HOLD:
@@ -128,17 +140,9 @@ class BanditClaimsTest(parameterized.TestCase):
     if not _shipped(name):
       self.skipTest(f"{name} has no shipped checkpoint")
     net = zoo.create(name)
-    config = net.zoo_config
-    recorded = zoo.model_card(name).metadata["metrics"]
-    env = config.env()
-    tasks = env.sample_tasks(envs.test_seeds(env, 7, recorded["num_test_tasks"]))
-    ours = rollout.evaluate_policy(env, meta_model.AgentPolicy(net, config.eval_greedy),
-                                   tasks, seed=7, keep=())["total_reward"]
-    discount = float(recorded["gittins_tuned"].split("=")[1])
-    gittins = rollout.evaluate_policy(env, baselines.Gittins(discount, env.num_pulls),
-                                      tasks, seed=7, keep=())["total_reward"]
+    ours, gittins = _agent_and_gittins(net, zoo.model_card(name).metadata["metrics"], 7)
     gap = float(gittins.mean() - ours.mean())
-    self.assertLessEqual(gap, config.claim_max_below_gittins,
+    self.assertLessEqual(gap, net.zoo_config.claim_max_below_gittins,
                          f"Gittins - SNAIL on test block 7: {gap:.3f}")
 
 
