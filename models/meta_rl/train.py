@@ -80,7 +80,11 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
                                     global_batch)
     record = rollout_lib.rollout(env, policy, task, step_seed)
     features = net.trial_features(record)
-    advantages, returns = gae(config.reward_scale * record["reward"], record["value"],
+    # E[r_t | a_t, task] in place of r_t leaves the policy gradient's expectation
+    # unchanged (the score terms up to t depend on the history only) and removes the
+    # reward noise from the returns.
+    rewards = record["mean_reward" if config.train_reward == "expected" else "reward"]
+    advantages, returns = gae(config.reward_scale * rewards, record["value"],
                               config.gamma, config.gae_lambda)
     # Normalise the advantages with statistics of the global batch.
     ctx = tf.distribute.get_replica_context()
@@ -154,7 +158,8 @@ def train(net, config, context: training.TrainContext) -> dict:
   """Meta-trains `net` (built in `context.strategy`'s scope) into `context.model_dir`.
 
   Keeps the weights with the highest mean total reward on `num_validation_tasks`
-  validation tasks and leaves them in `net` at the end.
+  validation tasks (expected reward with `train_reward="expected"`) and leaves them
+  in `net` at the end.
   """
   strategy = context.strategy
   total = context.train_steps or config.train_steps
@@ -170,10 +175,16 @@ def train(net, config, context: training.TrainContext) -> dict:
   val_tasks = validation_tasks(config)
   policy = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
 
+  expected = config.train_reward == "expected"
+
   def validate(step):
     del step
-    total_reward = rollout_lib.evaluate_policy(env, policy, val_tasks, keep=())[
-        "total_reward"]
+    result = rollout_lib.evaluate_policy(env, policy, val_tasks,
+                                         keep=("mean_reward",) if expected else ())
+    # With train_reward="expected" the weights are also chosen by the expected total
+    # reward, the same quantity without the reward noise.
+    total_reward = (result["mean_reward"].sum(axis=1) if expected
+                    else result["total_reward"])
     return -float(total_reward.mean()), {"reward": float(total_reward.mean())}
 
   result = training.run_loop(

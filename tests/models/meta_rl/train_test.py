@@ -47,6 +47,39 @@ class ConfigTest(absltest.TestCase):
       config_lib.MetaRLConfig(env_kind="pomdp")
     with self.assertRaisesRegex(ValueError, "prior must be one of"):
       config_lib.MetaRLConfig(num_arms=2, prior="trivial")
+    with self.assertRaisesRegex(ValueError, "train_reward must be .*'mean'"):
+      config_lib.MetaRLConfig(train_reward="mean")
+
+
+class ExpectedRewardTest(absltest.TestCase):
+
+  def _weights_after_one_step(self, **fields):
+    config = config_lib.MetaRLConfig(**{
+        "num_arms": 2, "num_pulls": 10, "units": 8, "algorithm": "a2c", "ppo_epochs": 1,
+        "batch_size": 32, "learning_rate": 1e-2, **fields})
+    keras.utils.set_random_seed(0)
+    strategy = distribute.get_distribution_strategy("one_device")
+    with strategy.scope():
+      net = model_lib.build_from_config(config)
+      optimizer = keras.optimizers.SGD(1.0)
+      optimizer.build(net.trainable_variables)
+    step = train.make_train_step(net, optimizer, config, strategy, seed=3)
+    step(tf.constant(0))
+    return [v.numpy() for v in net.trainable_variables]
+
+  def _max_difference(self, **fields):
+    sampled = self._weights_after_one_step(train_reward="sampled", **fields)
+    expected = self._weights_after_one_step(train_reward="expected", **fields)
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(sampled, expected))
+
+  def test_changes_the_update_where_rewards_are_noisy(self):
+    # Bernoulli arms: the sampled rewards differ from the arms' means.
+    self.assertGreater(self._max_difference(env_kind="bandit"), 1e-4)
+
+  def test_same_update_where_rewards_are_deterministic(self):
+    # The informative-arm bandit pays each arm's mean exactly.
+    self.assertLess(self._max_difference(env_kind="informative_arm", num_arms=11,
+                                         num_pulls=5), 1e-7)
 
 
 class LearningTest(absltest.TestCase):
