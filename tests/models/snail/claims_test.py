@@ -76,6 +76,10 @@ class FewShotClaimsTest(parameterized.TestCase):
       if key.startswith("glyphs_") and key.endswith("_accuracy"):
         # The card (and README) quote these accuracies: they must be the recorded ones.
         self.assertIn(f"{100 * value:.2f}%", deviations, key)
+    # And the best validation errors of the training record.
+    for key in ("best_validation_accuracy", "protonet_best_validation_accuracy"):
+      error = 100 * (1 - card.metadata["training"][key])
+      self.assertIn(f"{error:.1f}%", deviations, key)
     recorded_claims = {c["statement"]: c["holds"] for c in card.metadata["claims"]}
     self.assertLen(report.claims, 2)
     for claim in report.claims:
