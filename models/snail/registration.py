@@ -126,21 +126,16 @@ N100_RESULT = (
     "it).",
     "Two stages, both recorded in the metadata (`parent`). 1: the registered config, "
     "entropy weight 0.1 decaying linearly to 0, 1000 steps (64,000 trials, 6.4M "
-    "pulls; 40 minutes on 2 cores shared with other runs); validation reward 65.5, "
-    "70.7, 71.3, 72.5, 74.8, 75.3, 75.5, 76.3, 75.3 at steps 200-1000, and 75.56 on "
-    "the test bandits (2.69 ± 0.30 below Gittins). 2: `--mode=finetune` from stage "
-    "1's best weights with `--params_override=entropy_coef=0.03,learning_rate=5e-4,"
-    "train_steps=1000` (another 6.4M pulls, 21 minutes); validation reward 76.3-76.5 "
-    "at steps 100-400, then 76.8, 77.0, 77.1, 77.1 at steps 500-800; the weights of "
-    "step 800 are shipped.",
+    "pulls; 40 minutes on 2 cores shared with other runs; best validation reward "
+    "76.3 at step 900), 75.56 on the test bandits (2.69 ± 0.30 below Gittins). 2: "
+    "`--mode=finetune` from stage 1's best weights with `--params_override="
+    "entropy_coef=0.03,learning_rate=5e-4,train_steps=1000` (another 6.4M pulls, "
+    "21 minutes; best validation reward 77.1 at step 800, the weights shipped).",
     "Measured (seed 0, 1000 held-out bandits): 76.64 ± 0.54 against the tuned "
     "Gittins policy's 78.24 (paired -1.60 ± 0.27), UCB1's 78.25 and Thompson "
     "sampling's 74.71 (paired +1.93 ± 0.26); the claim (within 2 of Gittins) holds. "
-    "The paper's SNAIL scored 79.1. The entropy weight mattered as for the RL^2 GRU: "
-    "the previous checkpoint, one stage of 1000 steps with entropy weight 0.03, "
-    "scored 74.73 (3.51 ± 0.34 below Gittins), level with Thompson sampling. The "
-    "RL^2 GRU (`rl2.bandit_k5_n100`) reached 77.4 after 128M pulls, 10 times as "
-    "many as this SNAIL's 12.8M.",)
+    "The paper's SNAIL scored 79.1. The RL^2 GRU (`rl2.bandit_k5_n100`) reached "
+    "77.4 after 128M pulls, 10 times as many as this SNAIL's 12.8M.",)
 N10_RESULT = (
     "Measured (seed 0, 1000 held-out bandits): 6.41 ± 0.08 against the tuned Gittins "
     "policy's 6.68 and Thompson sampling's 5.81; the paper's SNAIL matched Gittins "

@@ -130,6 +130,10 @@ class BanditClaimsTest(parameterized.TestCase):
       mean = _bandit_totals(net, recorded, policy, 0).mean()
       self.assertAlmostEqual(float(mean), recorded[f"{key}_mean_total_reward"],
                              delta=1e-4, msg=key)
+    # The card quotes the means re-checked above: they must be the recorded ones.
+    text = " ".join((zoo.get_spec(name).claim,) + zoo.get_spec(name).deviations)
+    for key in ("agent", "gittins", "thompson", "ucb1"):
+      self.assertIn(f"{recorded[f'{key}_mean_total_reward']:.2f}", text, key)
     gap = float(gittins.mean() - ours.mean())
     for claim in card.metadata["claims"]:
       if name in CLAIMS_HOLD:
