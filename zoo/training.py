@@ -71,6 +71,9 @@ class LoopResult:
   metrics: dict
   best_objective: Optional[float]
   best_step: Optional[int]
+  # {"step", "objective", and validate_fn's extra metrics} of every validation in
+  # this run (not those before a resume).
+  validations: list = dataclasses.field(default_factory=list)
 
 
 def format_duration(seconds: float) -> str:
@@ -191,11 +194,14 @@ def run_loop(*,
   else:
     train_writer = val_writer = tf.summary.create_noop_writer()
 
+  validations = []
+
   def validate(step):
     objective, extra = validate_fn(step)
     objective = float(objective)
     metrics = dict(_to_floats(extra), objective=objective)
     _check_finite(metrics, step, "validation", manager.latest_checkpoint)
+    validations.append(dict(metrics, step=int(step)))
     _write_scalars(val_writer, metrics, step)
     improved = objective < float(best_var)
     if improved:
@@ -249,4 +255,5 @@ def run_loop(*,
       wall_time_s=time.time() - t0,
       metrics=metrics,
       best_objective=best if math.isfinite(best) else None,
-      best_step=int(best_step_var) if int(best_step_var) >= 0 else None)
+      best_step=int(best_step_var) if int(best_step_var) >= 0 else None,
+      validations=validations)

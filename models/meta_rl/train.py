@@ -199,6 +199,9 @@ def train(net, config, context: training.TrainContext) -> dict:
       "best_validation_reward": (None if result.best_objective is None
                                  else -result.best_objective),
       "best_step": result.best_step,
+      # [step, validation reward] of this run's validations.
+      "validation_rewards": [[v["step"], round(v["reward"], 4)]
+                             for v in result.validations],
       "steps_this_run": result.steps_run,
       "wall_time_this_run_s": round(result.wall_time_s, 1),
   }

@@ -215,6 +215,10 @@ def train(model, config, context: training.TrainContext) -> dict:
                                    else 1.0 - result.best_objective),
       "best_step": result.best_step,
       "protonet_best_validation_accuracy": float(proto_best),
+      # [step, SNAIL accuracy, ProtoNet accuracy] of this run's validations.
+      "validation_accuracies": [
+          [v["step"], round(v["accuracy"], 4), round(v["protonet_accuracy"], 4)]
+          for v in result.validations],
       "steps_this_run": result.steps_run,
       "wall_time_this_run_s": round(result.wall_time_s, 1),
   }

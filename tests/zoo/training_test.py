@@ -69,10 +69,14 @@ class RunLoopTest(absltest.TestCase):
     result = training.run_loop(
         model_dir=model_dir, step_fn=_make_step(var), total_steps=6,
         objects={"var": var}, checkpoint_every=2, log_every=2,
-        validate_fn=lambda s: (objectives[s], {}), validate_every=2,
-        on_best=lambda s, o: best_calls.append((s, o)), log=lambda _: None)
+        validate_fn=lambda s: (objectives[s], {"twice": 2 * objectives[s]}),
+        validate_every=2, on_best=lambda s, o: best_calls.append((s, o)),
+        log=lambda _: None)
     self.assertEqual(best_calls, [(2, 5.0), (4, 3.0)])
     self.assertEqual((result.best_objective, result.best_step), (3.0, 4))
+    self.assertEqual(result.validations,
+                     [{"step": s, "objective": o, "twice": 2 * o}
+                      for s, o in sorted(objectives.items())])
     self.assertTrue(os.path.isdir(os.path.join(model_dir, "validation")))
 
   def test_nan_stops_without_saving(self):

@@ -108,6 +108,10 @@ class LearningTest(absltest.TestCase):
     self.assertGreater(after, 7.5)
     self.assertEqual(result["train_steps"], 60)
     self.assertAlmostEqual(result["best_validation_reward"], after, delta=1e-3)
+    # The metadata's learning curve: one validation, at the last step.
+    (step, reward), = result["validation_rewards"]
+    self.assertEqual(step, 60)
+    self.assertAlmostEqual(reward, after, delta=1e-3)
 
 
 if __name__ == "__main__":
