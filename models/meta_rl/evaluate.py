@@ -59,6 +59,7 @@ PAPER_MDPS = {
 LABELS = {"random": "random", "greedy": "greedy", "epsilon_greedy": "eps-greedy",
           "ucb1": "UCB1", "thompson": "Thompson (TS)",
           "optimistic_thompson": "optimistic TS", "gittins": "Gittins index",
+          "gittins_at_gamma": "Gittins, agent's gamma",
           "psrl": "PSRL", "oracle": "value iteration (true MDP)",
           "informative_oracle": "optimal (arm 11, then target)"}
 
@@ -159,6 +160,11 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
   test, val, num, num_val = _tasks(env, context, config)
   policies = tuned_bandit_baselines(env, val, context.log)
   agent = agent or _agent_name(config)
+  if config.claim_regret_vs_baselines:
+    # The Gittins policy at the discount the agent was trained with: the optimum of
+    # (nearly) the agent's own training objective, the regret its training aims at.
+    policies["gittins_at_gamma"] = (baselines.Gittins(config.gamma, env.num_pulls),
+                                    f"discount={config.gamma}")
   policies[agent] = (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-")
   results = _run(env, policies, test, context.seed)
   params = {k: p for k, (_, p) in policies.items()}
@@ -226,7 +232,7 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
   metrics["agent_minus_thompson"] = float(vs_ts[0])
   metrics["agent_minus_gittins"] = float(vs_gittins[0])
   for k, p in params.items():
-    if p != "-":
+    if p != "-" and k != "gittins_at_gamma":
       metrics[f"{k}_tuned"] = p
   return evaluation.Report(model=name, tables=[table], claims=claims, metrics=metrics,
                            plots=[plot])

@@ -25,6 +25,29 @@ CLAIMS_HOLD = {"rl2.bandit_k5_n10", "rl2.bandit_k5_n100", "l2rl.two_step",
                "l2rl.informative_arm"}
 
 
+# The recorded numbers each card quotes in its claim and deviations, with the format
+# it quotes them in: (metadata section, key, format).
+QUOTED = {
+    "rl2.bandit_k5_n100": [("metrics", "agent_mean_total_reward", ".1f"),
+                           ("metrics", "thompson_mean_total_reward", ".1f"),
+                           ("metrics", "gittins_mean_total_reward", ".1f"),
+                           ("training", "best_validation_reward", ".1f")],
+    "rl2.bandit_k10_n100": [("metrics", f"{k}_mean_total_reward", ".1f")
+                            for k in ("agent", "thompson", "ucb1", "gittins")]
+                           + [("training", "best_validation_reward", ".1f")],
+    "rl2.mdp_n10": [("metrics", f"{k}_mean_total_reward", ".1f")
+                    for k in ("agent", "psrl", "epsilon_greedy", "random", "greedy",
+                              "oracle")]
+                   + [("training", "best_validation_reward", ".1f")],
+    "l2rl.bandit_independent": [("metrics", f"{k}_regret", ".2f")
+                                for k in ("agent", "thompson", "ucb1", "gittins")],
+    "l2rl.bandit_dependent": [("metrics", f"dependent_uniform_{k}_regret", ".2f")
+                              for k in ("agent", "gittins", "ucb1", "thompson")]
+                             + [("training", "best_validation_reward", ".1f")],
+    "l2rl.informative_arm": [("metrics", "agent_mean_total_reward", ".2f")],
+}
+
+
 def _param(metrics, key):
   return float(str(metrics[key]).split("=")[1])
 
@@ -37,6 +60,16 @@ class ClaimsTest(parameterized.TestCase):
 
   def test_the_checkpoints_with_claims_are_shipped(self):
     self.assertContainsSubset(CLAIMS_HOLD, SHIPPED)
+
+  @parameterized.parameters(*sorted(QUOTED))
+  def test_cards_quote_the_recorded_numbers(self, name):
+    if name not in SHIPPED:
+      self.skipTest(f"{name} has no shipped checkpoint")
+    spec = zoo.get_spec(name)
+    text = " ".join((spec.claim,) + spec.deviations)
+    metadata = zoo.model_card(name).metadata
+    for section, key, fmt in QUOTED[name]:
+      self.assertIn(format(float(metadata[section][key]), fmt), text, key)
 
   def _bandit(self, config, env, tasks, ours, metrics):
     keep = ("mean_reward", "best_mean")
@@ -59,6 +92,11 @@ class ClaimsTest(parameterized.TestCase):
     if config.claim_regret_vs_baselines:
       ucb = run(baselines.UCB1(_param(metrics, "ucb1_tuned")))
       self.assertAlmostEqual(_regret(ours), metrics["agent_regret"], places=3)
+      self.assertAlmostEqual(_regret(gittins), metrics["gittins_regret"], places=3)
+      if "gittins_at_gamma_regret" in metrics:
+        at_gamma = run(baselines.Gittins(config.gamma, env.num_pulls))
+        self.assertAlmostEqual(_regret(at_gamma), metrics["gittins_at_gamma_regret"],
+                               places=3)
       outcomes += [_regret(ours) < _regret(ts), _regret(ours) < _regret(ucb)]
     return outcomes
 
