@@ -89,8 +89,8 @@ L2RL_INDEPENDENT = config_lib.MetaRLConfig(
     **dict(_L2RL, algorithm="a2c", ppo_epochs=1, learning_rate=3e-3, entropy_coef=0.03))
 L2RL_DEPENDENT = config_lib.MetaRLConfig(
     env_kind="bandit", num_arms=2, num_pulls=100, bandit_episode_length=100,
-    prior="dependent_uniform", train_steps=3000, validate_every=500,
-    **dict(_L2RL, algorithm="a2c", ppo_epochs=1, learning_rate=1e-3, entropy_coef=0.05))
+    prior="dependent_uniform", train_steps=6000, validate_every=250,
+    **dict(_L2RL, algorithm="a2c", ppo_epochs=1, learning_rate=3e-3, entropy_coef=0.03))
 L2RL_INFORMATIVE = config_lib.MetaRLConfig(
     env_kind="informative_arm", num_pulls=5, validate_every=100,
     train_steps=6000, claim_min_probability=0.9, reward_input_scale=10.0,
@@ -182,14 +182,23 @@ _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
 _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
           "Wang et al.'s LSTM actor-critic on dependent 2-armed bandits (p1 = 1 - p2, "
           "p1 ~ U[0,1]), tested on the uniform, easy, medium and hard priors.",
-          "none asserted: the regret row of the paper's train x test matrix. The "
-          "paper's agents beat the independent-arm baselines on their own prior; "
-          "the shipped one does not (regret 2.85 on dependent-uniform bandits "
-          "against Gittins 1.50, UCB1 1.61, Thompson 2.74).",
-          L2RL_PAPER, L2RL_A2C_DEVIATIONS + (
-              "3000 A2C steps of 256 bandits (77M pulls); validation reward stayed "
-              "at chance for the first third of training; best validation reward "
-              "73.2 at the last step, so more steps would likely help.",))
+          "none asserted by the issue: the regret row of the paper's train x test "
+          "matrix. The paper's agents beat the independent-arm baselines on their "
+          "own prior; so does the shipped one, on 1000 held-out dependent-uniform "
+          "bandits: regret 1.34 against the Gittins index's 1.50, UCB1's 1.61 and "
+          "Thompson sampling's 2.74 (and below all three on the easy, medium and "
+          "hard priors too).",
+          L2RL_PAPER, (
+              "Plain A2C as the paper (one gradient step per batch of 256 bandits, "
+              "entropy weight 0.03 decaying linearly to 0, gamma 0.9, GAE lambda 1), "
+              "with Adam at 3e-3 instead of RMSprop.",) + L2RL_A2C_DEVIATIONS[1:] + (
+              "6000 A2C steps of 256 bandits (154M pulls; 23 minutes on 2 cores); "
+              "best validation reward 74.6 at step 5000, the weights shipped. The "
+              "metadata records the validation curve: 56.0 at step 250 (random play "
+              "scores about 50), 72.7 at step 1000, 74.5-74.6 from step 2000 on.",
+              "The Gittins, UCB1 and Thompson rows assume independent arms, with "
+              "the discount (0.98) and c (0.2) tuned on independent bandits; they "
+              "are the paper's comparison, not the best policies for this prior.",))
 _register("l2rl.informative_arm", L2RL_INFORMATIVE,
           "Wang et al.'s LSTM actor-critic on the 11-armed informative-arm bandit.",
           "on 1000 held-out tasks, the agent pulls arm 11 first in at least 90% of "
