@@ -48,7 +48,8 @@ QUOTED = {
 }
 # Steps of the recorded validation curve (`training.validation_rewards`) a card quotes
 # as "<reward, .1f> at step <step>".
-CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000)}
+CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000),
+                "rl2.bandit_k10_n100": (1000, 5000, 8000)}
 
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
