@@ -200,8 +200,8 @@ _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
               "metadata records the validation curve: 56.0 at step 250 (random play "
               "scores about 50), 72.7 at step 1000, 74.5-74.6 from step 2000 on.",
               "The Gittins, UCB1 and Thompson rows assume independent arms, with "
-              "the discount (0.98) and c (0.2) tuned on independent bandits; they "
-              "are the paper's comparison, not the best policies for this prior.",))
+              "fixed parameters (discount 0.98, c 0.2) not tuned for this prior; "
+              "they are the paper's comparison, not the best policies for it.",))
 _register("l2rl.informative_arm", L2RL_INFORMATIVE,
           "Wang et al.'s LSTM actor-critic on the 11-armed informative-arm bandit.",
           "on 1000 held-out tasks, the agent pulls arm 11 first in at least 90% of "
