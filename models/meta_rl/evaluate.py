@@ -238,6 +238,14 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
                            plots=[plot])
 
 
+def independent_arm_baselines(num_pulls: int) -> dict:
+  """{name: (policy, parameter text)}: the baselines that assume independent arms,
+  with fixed parameters, that Wang et al. compare the dependent-bandit agents with."""
+  return {"gittins": (baselines.Gittins(0.98, num_pulls), "discount=0.98"),
+          "ucb1": (baselines.UCB1(0.2), "c=0.2"),
+          "thompson": (baselines.Thompson(), "-")}
+
+
 def _evaluate_dependent(net, config, context, name):
   """Wang et al. §3.1.2: the agent (trained on `config.prior`) on every dependent
   prior, against baselines that assume independent arms (the paper's comparison)."""
@@ -249,9 +257,7 @@ def _evaluate_dependent(net, config, context, name):
                                episode_length=config.bandit_episode_length)
     test = env.sample_tasks(envs.test_seeds(env, context.seed, num))
     policies = {agent: (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-"),
-                "gittins": (baselines.Gittins(0.98, env.num_pulls), "discount=0.98"),
-                "ucb1": (baselines.UCB1(0.2), "c=0.2"),
-                "thompson": (baselines.Thompson(), "-")}
+                **independent_arm_baselines(env.num_pulls)}
     results = _run(env, policies, test, context.seed)
     regret = {k: _regret(r)[:, -1] for k, r in results.items()}
     row = [prior + (" (trained)" if prior == config.prior else "")]
