@@ -198,7 +198,7 @@ _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
               "6000 A2C steps of 256 bandits (154M pulls; 23 minutes on 2 cores); "
               "best validation reward 74.6 at step 5000, the weights shipped. The "
               "metadata records the validation curve: 56.0 at step 250 (random play "
-              "scores about 50), 72.7 at step 1000, 74.5-74.6 from step 2000 on.",
+              "scores about 50), 72.7 at step 1000, 74.5 at step 2000.",
               "The Gittins, UCB1 and Thompson rows assume independent arms, with "
               "fixed parameters (discount 0.98, c 0.2) not tuned for this prior; "
               "they are the paper's comparison, not the best policies for it.",))

@@ -8,6 +8,8 @@ recorded metrics must reproduce to float precision and every recorded claim outc
 claims hold, so a retrained checkpoint that loses one fails here.
 """
 
+import re
+
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
@@ -48,7 +50,7 @@ QUOTED = {
 }
 # Steps of the recorded validation curve (`training.validation_rewards`) a card quotes
 # as "<reward, .1f> at step <step>".
-CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000),
+CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000),
                 "rl2.bandit_k10_n100": (1000, 5000, 8000)}
 
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
@@ -78,6 +80,11 @@ class ClaimsTest(parameterized.TestCase):
     metadata = zoo.model_card(name).metadata
     for section, key, fmt in QUOTED[name]:
       self.assertIn(format(float(metadata[section][key]), fmt), text, key)
+    # A quoted best validation reward comes with the recorded step.
+    if re.search(r"best validation reward [0-9.]+ at step", text):
+      best = metadata["training"]
+      self.assertIn(f"best validation reward {best['best_validation_reward']:.1f} at "
+                    f"step {best['best_step']}", text)
     curve = dict(metadata["training"].get("validation_rewards", []))
     for step in CURVE_POINTS.get(name, ()):
       self.assertIn(f"{curve[step]:.1f} at step {step}", text, step)
@@ -132,9 +139,8 @@ class ClaimsTest(parameterized.TestCase):
           continue
         # On its own prior, the independent-arm baselines the card compares with.
         regrets = {}
-        for key, policy in (("gittins", baselines.Gittins(0.98, env.num_pulls)),
-                            ("ucb1", baselines.UCB1(0.2)),
-                            ("thompson", baselines.Thompson())):
+        for key, (policy, _) in evaluate.independent_arm_baselines(
+            env.num_pulls).items():
           regrets[key] = _regret(rollout.evaluate_policy(env, policy, tasks,
                                                          keep=("mean_reward",
                                                                "best_mean")))
