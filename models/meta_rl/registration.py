@@ -39,10 +39,6 @@ L2RL_DEVIATIONS = (
 
 
 L2RL_A2C_DEVIATIONS = (
-    "Plain A2C as the paper (one gradient step per batch of 256 bandits, entropy "
-    "weight 0.05 decaying linearly to 0, gamma 0.9, GAE lambda 1), with Adam at "
-    "1e-3 instead of RMSprop; at 3e-3 with entropy 0.01 the policy collapsed onto "
-    "one arm within 500 steps.",
     "LSTM of 128 units (the public replication used 48) on the one-hot previous "
     "action, previous reward, done flag and t / T.",
     "Far fewer episodes than the paper (minutes on 2 shared CPU cores); the weights "
@@ -111,9 +107,10 @@ _register("rl2.bandit_k5_n100", BANDIT_K5_N100,
           "and within 2 of the (tuned) Gittins index policy's. Reproduced by the "
           "shipped checkpoint: 77.4, above Thompson's 74.7 (paired +2.7 ± 0.2) and "
           "0.8 ± 0.2 below Gittins' 78.2.",
-          RL2_PAPER, RL2_DEVIATIONS + (
+          RL2_PAPER, RL2_DEVIATIONS[1:] + (
               "Trained by A2C (one gradient step per batch of 256 trials, entropy "
-              "weight 0.1 decaying linearly to 0), not PPO: per second of CPU it "
+              "weight 0.1 decaying linearly to 0) instead of the paper's first-order "
+              "TRPO (no weight normalisation), and not PPO: per second of CPU it "
               "learned as fast as 3 PPO epochs and its steps are 3x cheaper.",
               "5000 steps (128M pulls; 27 minutes on 2 cores shared with another "
               "training run); best validation reward 77.2 at step 4000, the weights "
@@ -128,10 +125,11 @@ _register("rl2.bandit_k10_n100", BANDIT_K10_N100,
           "none asserted: reported beside the paper's Table 1 row. Shipped: 82.0 on "
           "1000 held-out bandits, above Thompson sampling (77.2), below tuned UCB1 "
           "(83.2) and Gittins (83.5); paper: RL^2 83.5.",
-          RL2_PAPER, RL2_DEVIATIONS + (
+          RL2_PAPER, RL2_DEVIATIONS[1:] + (
               "Trained by A2C (one gradient step per batch of 256 trials, entropy "
               "weight 0.1 decaying linearly to 0, gamma 0.95 with rewards scaled by "
-              "0.5 in the returns) for 10000 steps (256M pulls; 24 minutes on 2 "
+              "0.5 in the returns) instead of the paper's first-order TRPO (no weight "
+              "normalisation), and not PPO, for 10000 steps (256M pulls; 24 minutes on 2 "
               "cores); best validation reward 82.5 at step 9500, the weights "
               "shipped. The metadata records the validation curve: chance until "
               "step 1000 (49.8 at step 1000), 77.5 at step 5000, 82.4 at step 8000.",))
@@ -146,7 +144,8 @@ _register("rl2.mdp_n10", MDP_N10,
           RL2_PAPER, RL2_DEVIATIONS[2:] + (
               "Trained by A2C (one gradient step per batch of 256 trials, entropy "
               "weight 0.02 decaying linearly to 0, rewards scaled by 0.1 in the "
-              "returns), not PPO; GRU of 128 units (paper: 256) after a ReLU "
+              "returns) instead of the paper's first-order TRPO (no weight "
+              "normalisation), and not PPO; GRU of 128 units (paper: 256) after a ReLU "
               "embedding of 64 units of the input (one-hot state, one-hot previous "
               "action, previous reward, done flag, t / T).",
               "8000 steps (205M environment steps; 56 minutes on 2 cores shared with "
@@ -164,7 +163,7 @@ _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
           "on 1000 held-out bandits, cumulative regret at 100 pulls below Thompson "
           "sampling's and (tuned) UCB1's. Half reproduced by the shipped checkpoint: "
           "below Thompson's (2.11 against 2.79), above tuned UCB1's (1.83).",
-          L2RL_PAPER, L2RL_A2C_DEVIATIONS[1:] + (
+          L2RL_PAPER, L2RL_A2C_DEVIATIONS + (
               "Plain A2C as the paper (one gradient step per batch of 256 bandits, "
               "gamma 0.9, GAE lambda 1), Adam at 3e-3 instead of RMSprop, entropy "
               "weight 0.03 decaying linearly to 0; with entropy weight 0.01 the "
@@ -194,7 +193,7 @@ _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
           L2RL_PAPER, (
               "Plain A2C as the paper (one gradient step per batch of 256 bandits, "
               "entropy weight 0.03 decaying linearly to 0, gamma 0.9, GAE lambda 1), "
-              "with Adam at 3e-3 instead of RMSprop.",) + L2RL_A2C_DEVIATIONS[1:] + (
+              "with Adam at 3e-3 instead of RMSprop.",) + L2RL_A2C_DEVIATIONS + (
               "6000 A2C steps of 256 bandits (154M pulls; 23 minutes on 2 cores); "
               "best validation reward 74.6 at step 5000, the weights shipped. The "
               "metadata records the validation curve: 56.0 at step 250 (random play "
@@ -208,7 +207,7 @@ _register("l2rl.informative_arm", L2RL_INFORMATIVE,
           "episodes and then the target arm (at least 90% of the later pulls). "
           "Reproduced by the shipped checkpoint: 100.0% arm 11 first, 100.0% "
           "target pulls after it, mean total reward 20.54, the optimum.",
-          L2RL_PAPER, L2RL_DEVIATIONS[:1] + L2RL_A2C_DEVIATIONS[1:2] + (
+          L2RL_PAPER, L2RL_DEVIATIONS[:1] + L2RL_A2C_DEVIATIONS[:1] + (
               "Adam instead of RMSprop; entropy weight 0.5 decaying linearly to 0 "
               "over 6000 PPO steps of 1024 tasks, gamma 1. With 0.01-0.1 (48 or 128 "
               "units, gamma 0.95 or 1, with or without a 64-unit embedding or the "

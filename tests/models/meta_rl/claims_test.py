@@ -89,6 +89,18 @@ class ClaimsTest(parameterized.TestCase):
     for step in CURVE_POINTS.get(name, ()):
       self.assertIn(f"{curve[step]:.1f} at step {step}", text, step)
 
+  @parameterized.parameters(*(zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
+                              + zoo.list_models("snail.bandit_*")))
+  def test_cards_name_the_learner_the_config_uses(self, name):
+    spec = zoo.get_spec(name)
+    text = " ".join(spec.deviations)
+    uses, other = {"a2c": ("A2C", "PPO"), "ppo": ("PPO", "A2C")}[spec.config.algorithm]
+    self.assertRegex(text, rf"(Trained (with|by)|[Pp]lain|epochs of) (the meta-RL "
+                           rf"package's (learner as )?)?{uses}\b")
+    self.assertNotRegex(text, rf"Trained (with|by) {other}\b")
+    self.assertNotIn(f"epochs of {other}", text)
+    self.assertIn("TRPO" if name.startswith(("rl2.", "snail.")) else "RMSprop", text)
+
   def _bandit(self, config, env, tasks, ours, metrics):
     keep = ("mean_reward", "best_mean")
     total = ours["total_reward"].mean()
