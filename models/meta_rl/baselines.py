@@ -11,6 +11,9 @@ paper):
   OptimisticThompson()           arg max of max(draw, posterior mean) (May et al. 2012)
   Gittins(discount, horizon)     arg max of the Gittins index of Beta(s + 1, f + 1)
                                  (`gittins_indices`: calibration by value iteration)
+  BayesOptimal(horizon)          two arms only: the Bayes-optimal policy for the
+                                 uniform prior and `horizon` pulls, undiscounted
+                                 (`bayes_optimal_two_arms`: the finite-horizon DP)
 
 Tabular MDPs (Duan et al. §4.2; `env` is a `TabularMDP`):
 
@@ -38,6 +41,7 @@ import tensorflow as tf
 from models.meta_rl import rollout as rollout_lib
 
 __all__ = [
+    "BayesOptimal",
     "EpsilonGreedy",
     "Gittins",
     "Greedy",
@@ -49,6 +53,7 @@ __all__ = [
     "Thompson",
     "UCB1",
     "ValueIterationOracle",
+    "bayes_optimal_two_arms",
     "gittins_indices",
     "tune",
     "value_iteration",
@@ -253,6 +258,87 @@ class Gittins(_BetaBernoulli):
     s = tf.minimum(tf.cast(successes, tf.int32), limit)
     f = tf.minimum(tf.cast(failures, tf.int32), limit - s)
     return _argmax_random_ties(tf.gather_nd(self._table, tf.stack([s, f], -1)), seed)
+
+
+# Two arms of horizon 128 need a 128^4-entry (256 MiB) decision table.
+MAX_BAYES_HORIZON = 128
+
+
+@functools.lru_cache(maxsize=2)
+def bayes_optimal_two_arms(horizon: int) -> tuple:
+  """The Bayes-optimal policy of a two-armed Bernoulli bandit, p_a ~ U[0, 1]
+  independently, `horizon` pulls, total reward undiscounted.
+
+  The posterior after s_a successes and f_a failures on arm a is Beta(s_a + 1,
+  f_a + 1), so the counts are the state. Backwards over n = s0 + f0 + s1 + f1 from
+  V = 0 at n = horizon (Bellman 1956; the finite-horizon dynamic program that index
+  policies approximate):
+
+      Q_a = p_a (1 + V(.., s_a + 1, ..)) + (1 - p_a) V(.., f_a + 1, ..),
+      p_a = (s_a + 1) / (s_a + f_a + 2),   V = max(Q_0, Q_1).
+
+  Returns:
+    (value, decision): `value` the expected total reward of optimal play, V at
+    (0, 0, 0, 0); `decision` int8 `[H, H, H, H]` indexed by (s0, f0, s1, f1), +1
+    where arm 0 is strictly better, -1 where arm 1 is, 0 on ties (within 1e-9) and
+    on counts that sum to horizon or more.
+  """
+  h = int(horizon)
+  if not 1 <= h <= MAX_BAYES_HORIZON:
+    raise ValueError(f"horizon must be in [1, {MAX_BAYES_HORIZON}]; received: "
+                     f"{horizon}")
+  decision = np.zeros((h, h, h, h), np.int8)
+  nxt = np.zeros((h + 1,) * 3)  # V at n + 1, indexed (s0, f0, s1); f1 implied
+  for n in range(h - 1, -1, -1):
+    s0, f0, s1 = np.meshgrid(*(np.arange(n + 1.0),) * 3, indexing="ij")
+    f1 = n - s0 - f0 - s1
+    valid = f1 >= 0
+    p0 = (s0 + 1.0) / (s0 + f0 + 2.0)
+    p1 = (s1 + 1.0) / (s1 + np.maximum(f1, 0.0) + 2.0)
+    m = n + 1
+    q0 = p0 * (1.0 + nxt[1:m + 1, :m, :m]) + (1.0 - p0) * nxt[:m, 1:m + 1, :m]
+    q1 = p1 * (1.0 + nxt[:m, :m, 1:m + 1]) + (1.0 - p1) * nxt[:m, :m, :m]
+    value = np.where(valid, np.maximum(q0, q1), 0.0)
+    gap = q0 - q1
+    sign = np.where(gap > 1e-9, 1, np.where(gap < -1e-9, -1, 0)).astype(np.int8)
+    idx = tuple(a[valid].astype(np.int64) for a in (s0, f0, s1, f1))
+    decision[idx] = sign[valid]
+    nxt = value
+  return float(nxt[0, 0, 0]), decision
+
+
+class BayesOptimal(_BetaBernoulli):
+  """Two arms: the Bayes-optimal arm for the uniform prior and `horizon` pulls
+  (`bayes_optimal_two_arms`), ties broken at random. Its expected regret under the
+  prior, `expected_regret`, is the least any policy can have."""
+
+  def __init__(self, horizon: int = 100):
+    self.horizon = int(horizon)
+    value, decision = bayes_optimal_two_arms(self.horizon)
+    # E[max(p0, p1)] = 2/3 for independent uniform arms.
+    self._value = value
+    self._decision = tf.constant(decision)
+
+  @property
+  def expected_total_reward(self) -> float:
+    return self._value
+
+  @property
+  def expected_regret(self) -> float:
+    return self.horizon * 2.0 / 3.0 - self._value
+
+  def initial_state(self, env, task):
+    if env.num_actions != 2:
+      raise ValueError(f"BayesOptimal is for two-armed bandits; the environment has "
+                       f"{env.num_actions} actions")
+    return super().initial_state(env, task)
+
+  def choose(self, successes, failures, inputs, seed):
+    counts = tf.cast(tf.stack([successes[:, 0], failures[:, 0], successes[:, 1],
+                               failures[:, 1]], -1), tf.int32)
+    d = tf.gather_nd(self._decision, tf.minimum(counts, self.horizon - 1))
+    coin = tf.cast(tf.random.stateless_uniform(tf.shape(d), seed) < 0.5, tf.int32)
+    return tf.where(d > 0, 0, tf.where(d < 0, 1, coin))
 
 
 class InformativeArmOracle(_Policy):

@@ -60,6 +60,7 @@ LABELS = {"random": "random", "greedy": "greedy", "epsilon_greedy": "eps-greedy"
           "ucb1": "UCB1", "thompson": "Thompson (TS)",
           "optimistic_thompson": "optimistic TS", "gittins": "Gittins index",
           "gittins_at_gamma": "Gittins, agent's gamma",
+          "bayes_optimal": "Bayes-optimal (DP)",
           "psrl": "PSRL", "oracle": "value iteration (true MDP)",
           "informative_oracle": "optimal (arm 11, then target)"}
 
@@ -139,7 +140,7 @@ def _tasks(env, context, config):
 
 def _regret_plot(path, results, names, title):
   curves = {}
-  for name in names:
+  for name in (n for n in names if n in results):
     regret = _regret(results[name])
     mean, se = evaluation.mean_stderr(regret)
     curves[LABELS.get(name, name)] = (np.arange(1, regret.shape[1] + 1), mean, se)
@@ -165,6 +166,11 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
     # (nearly) the agent's own training objective, the regret its training aims at.
     policies["gittins_at_gamma"] = (baselines.Gittins(config.gamma, env.num_pulls),
                                     f"discount={config.gamma}")
+  if (env.num_arms == 2 and config.prior == "independent"
+      and env.num_pulls <= baselines.MAX_BAYES_HORIZON):
+    # The least regret any policy can have in expectation: the exact finite-horizon
+    # optimum for this prior.
+    policies["bayes_optimal"] = (baselines.BayesOptimal(env.num_pulls), "-")
   policies[agent] = (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-")
   results = _run(env, policies, test, context.seed)
   params = {k: p for k, (_, p) in policies.items()}
@@ -222,7 +228,7 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
           holds=regrets[agent] < regrets[base]))
   plot = _regret_plot(
       os.path.join(context.output_dir, f"{name}_regret.png"), results,
-      [agent, "gittins", "ucb1", "thompson", "optimistic_thompson", "epsilon_greedy",
+      [agent, "bayes_optimal", "gittins", "ucb1", "thompson", "optimistic_thompson", "epsilon_greedy",
        "greedy"], title=f"{name}: cumulative regret on {num} test bandits")
   metrics = {"num_test_tasks": num, "num_validation_tasks": num_val}
   for k in results:

@@ -48,6 +48,10 @@ QUOTED = {
                              + [("training", "best_validation_reward", ".1f")],
     "l2rl.informative_arm": [("metrics", "agent_mean_total_reward", ".2f")],
 }
+# Exact numbers a card quotes that belong to the task, not the checkpoint: (text
+# before the number, function giving it, format).
+EXACT = {"l2rl.bandit_independent": [
+    ("expected regret ", lambda: baselines.BayesOptimal(100).expected_regret, ".2f")]}
 # Steps of the recorded validation curve (`training.validation_rewards`) a card quotes
 # as "<reward, .1f> at step <step>".
 CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000),
@@ -85,6 +89,8 @@ class ClaimsTest(parameterized.TestCase):
       best = metadata["training"]
       self.assertIn(f"best validation reward {best['best_validation_reward']:.1f} at "
                     f"step {best['best_step']}", text)
+    for before, value, fmt in EXACT.get(name, ()):
+      self.assertIn(before + format(value(), fmt), text)
     curve = dict(metadata["training"].get("validation_rewards", []))
     for step in CURVE_POINTS.get(name, ()):
       self.assertIn(f"{curve[step]:.1f} at step {step}", text, step)
