@@ -14,6 +14,8 @@ paper):
   BayesOptimal(horizon)          two arms only: the Bayes-optimal policy for the
                                  uniform prior and `horizon` pulls, undiscounted
                                  (`bayes_optimal_two_arms`: the finite-horizon DP)
+  DependentBayesOptimal()        two arms with p2 = 1 - p1 (Wang et al.'s dependent
+                                 bandits): the Bayes-optimal arm, by pooled counts
 
 Tabular MDPs (Duan et al. §4.2; `env` is a `TabularMDP`):
 
@@ -42,6 +44,7 @@ from models.meta_rl import rollout as rollout_lib
 
 __all__ = [
     "BayesOptimal",
+    "DependentBayesOptimal",
     "EpsilonGreedy",
     "Gittins",
     "Greedy",
@@ -339,6 +342,43 @@ class BayesOptimal(_BetaBernoulli):
     d = tf.gather_nd(self._decision, tf.minimum(counts, self.horizon - 1))
     coin = tf.cast(tf.random.stateless_uniform(tf.shape(d), seed) < 0.5, tf.int32)
     return tf.where(d > 0, 0, tf.where(d < 0, 1, coin))
+
+
+class DependentBayesOptimal(_BetaBernoulli):
+  """Two arms with p2 = 1 - p1: the Bayes-optimal policy for any prior on p1 that is
+  symmetric about 1/2 (Wang et al.'s uniform, easy, medium and hard priors).
+
+  A success on arm 1 is a failure on arm 2 and vice versa, so the likelihood of p1
+  is p1^a (1 - p1)^b with a = s1 + f2, b = f1 + s2, whichever arm was pulled: both
+  arms carry the same information, exploring is worthless, and the optimum is
+  myopic, the arm with the higher posterior mean: arm 1 iff a > b for a symmetric
+  prior (ties at random).
+  """
+
+  def initial_state(self, env, task):
+    if env.num_actions != 2:
+      raise ValueError(f"DependentBayesOptimal is for two-armed bandits; the "
+                       f"environment has {env.num_actions} actions")
+    return super().initial_state(env, task)
+
+  def choose(self, successes, failures, inputs, seed):
+    a = successes[:, 0] + failures[:, 1]
+    b = failures[:, 0] + successes[:, 1]
+    return _argmax_random_ties(tf.stack([a, b], -1), seed)
+
+  @staticmethod
+  def expected_regret(horizon: int) -> float:
+    """Its expected regret under the uniform prior p1 ~ U[0, 1] over `horizon` pulls.
+
+    After n pulls, a is uniform on 0..n whatever the arms (Beta-binomial(n, 1, 1)),
+    the chosen arm's posterior mean is (max(a, n - a) + 1) / (n + 2), and
+    E[max(p1, 1 - p1)] = 3/4 per pull.
+    """
+    total = 0.0
+    for n in range(int(horizon)):
+      a = np.arange(n + 1)
+      total += float(np.mean((np.maximum(a, n - a) + 1.0) / (n + 2.0)))
+    return 0.75 * horizon - total
 
 
 class InformativeArmOracle(_Policy):

@@ -263,7 +263,8 @@ def _evaluate_dependent(net, config, context, name):
                                episode_length=config.bandit_episode_length)
     test = env.sample_tasks(envs.test_seeds(env, context.seed, num))
     policies = {agent: (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-"),
-                **independent_arm_baselines(env.num_pulls)}
+                **independent_arm_baselines(env.num_pulls),
+                "bayes_optimal": (baselines.DependentBayesOptimal(), "-")}
     results = _run(env, policies, test, context.seed)
     regret = {k: _regret(r)[:, -1] for k, r in results.items()}
     row = [prior + (" (trained)" if prior == config.prior else "")]
@@ -275,11 +276,14 @@ def _evaluate_dependent(net, config, context, name):
     mean, se = evaluation.mean_stderr(_regret(results[agent]))
     curves[f"{agent} on {prior}"] = (np.arange(1, env.num_pulls + 1), mean, se)
   table = evaluation.format_table(
-      ["test prior", f"{agent} regret", "Gittins (indep.)", "UCB1 c=0.2", "Thompson"],
+      ["test prior", f"{agent} regret", "Gittins (indep.)", "UCB1 c=0.2", "Thompson",
+       "Bayes-optimal"],
       rows, title=(f"{name}: cumulative regret after {config.num_pulls} pulls on "
                    f"{num} held-out dependent bandits per prior (seed {context.seed}); "
                    f"trained on {config.prior}. Wang et al. Fig. 3 (curves only): "
-                   "agents trained on a prior beat the independent-arm baselines on it"))
+                   "agents trained on a prior beat the independent-arm baselines on "
+                   "it. Bayes-optimal: knows p2 = 1 - p1 (greedy on pooled counts), "
+                   "the least regret any policy can have in expectation"))
   metrics["num_test_tasks"] = num
   plot = evaluation.plot_curves(
       os.path.join(context.output_dir, f"{name}_regret.png"), curves,

@@ -108,6 +108,31 @@ class BayesOptimalTest(absltest.TestCase):
       rollout.evaluate_policy(env, baselines.BayesOptimal(5), task)
 
 
+class DependentBayesOptimalTest(absltest.TestCase):
+
+  def test_known_expected_regret(self):
+    # One pull: E[max(p, 1 - p)] - 1/2 = 1/4. Two: then the arm that the first
+    # outcome favours, posterior mean 2/3: 3/2 - 1/2 - 2/3 = 1/3.
+    self.assertAlmostEqual(baselines.DependentBayesOptimal.expected_regret(1), 0.25)
+    self.assertAlmostEqual(baselines.DependentBayesOptimal.expected_regret(2), 1 / 3)
+
+  def test_earns_its_expected_regret_and_beats_the_others(self):
+    env = envs.BernoulliBandit(num_arms=2, num_pulls=30, prior="dependent_uniform",
+                               episode_length=30)
+    task = env.sample_batch([5, 6], 20000)
+    keep = ("mean_reward", "best_mean")
+    regret = lambda pol: (lambda o: (o["best_mean"] - o["mean_reward"]).sum(1))(
+        rollout.evaluate_policy(env, pol, task, keep=keep))
+    ours = regret(baselines.DependentBayesOptimal())
+    expected = baselines.DependentBayesOptimal.expected_regret(30)
+    self.assertLess(abs(ours.mean() - expected), 4 * ours.std() / np.sqrt(len(ours)))
+    for other in (baselines.Gittins(0.98, 30), baselines.UCB1(0.2),
+                  baselines.Greedy(), baselines.BayesOptimal(30)):
+      diff = regret(other) - ours
+      # Policies that treat the arms as independent waste pulls on exploring.
+      self.assertGreater(diff.mean(), 5 * diff.std() / np.sqrt(len(diff)), other)
+
+
 class BanditPolicyTest(absltest.TestCase):
 
   def test_deterministic_arms_are_found(self):

@@ -50,8 +50,14 @@ QUOTED = {
 }
 # Exact numbers a card quotes that belong to the task, not the checkpoint: (text
 # before the number, function giving it, format).
-EXACT = {"l2rl.bandit_independent": [
-    ("expected regret ", lambda: baselines.BayesOptimal(100).expected_regret, ".2f")]}
+EXACT = {
+    "l2rl.bandit_independent": [
+        ("expected regret ", lambda: baselines.BayesOptimal(100).expected_regret,
+         ".2f")],
+    "l2rl.bandit_dependent": [
+        ("expected regret on this prior is ",
+         lambda: baselines.DependentBayesOptimal.expected_regret(100), ".2f")],
+}
 # Steps of the recorded validation curve (`training.validation_rewards`) a card quotes
 # as "<reward, .1f> at step <step>".
 CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000),
