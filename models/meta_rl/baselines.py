@@ -263,6 +263,16 @@ class Gittins(_BetaBernoulli):
     return _argmax_random_ties(tf.gather_nd(self._table, tf.stack([s, f], -1)), seed)
 
 
+class _TwoArmed(_BetaBernoulli):
+  """A count-based policy defined for two-armed bandits only."""
+
+  def initial_state(self, env, task):
+    if env.num_actions != 2:
+      raise ValueError(f"{type(self).__name__} is for two-armed bandits; the "
+                       f"environment has {env.num_actions} actions")
+    return super().initial_state(env, task)
+
+
 # Two arms of horizon 128 need a 128^4-entry (256 MiB) decision table.
 MAX_BAYES_HORIZON = 128
 
@@ -310,7 +320,7 @@ def bayes_optimal_two_arms(horizon: int) -> tuple:
   return float(nxt[0, 0, 0]), decision
 
 
-class BayesOptimal(_BetaBernoulli):
+class BayesOptimal(_TwoArmed):
   """Two arms: the Bayes-optimal arm for the uniform prior and `horizon` pulls
   (`bayes_optimal_two_arms`), ties broken at random. Its expected regret under the
   prior, `expected_regret`, is the least any policy can have."""
@@ -330,12 +340,6 @@ class BayesOptimal(_BetaBernoulli):
   def expected_regret(self) -> float:
     return self.horizon * 2.0 / 3.0 - self._value
 
-  def initial_state(self, env, task):
-    if env.num_actions != 2:
-      raise ValueError(f"BayesOptimal is for two-armed bandits; the environment has "
-                       f"{env.num_actions} actions")
-    return super().initial_state(env, task)
-
   def choose(self, successes, failures, inputs, seed):
     counts = tf.cast(tf.stack([successes[:, 0], failures[:, 0], successes[:, 1],
                                failures[:, 1]], -1), tf.int32)
@@ -344,7 +348,7 @@ class BayesOptimal(_BetaBernoulli):
     return tf.where(d > 0, 0, tf.where(d < 0, 1, coin))
 
 
-class DependentBayesOptimal(_BetaBernoulli):
+class DependentBayesOptimal(_TwoArmed):
   """Two arms with p2 = 1 - p1: the Bayes-optimal policy for any prior on p1 that is
   symmetric about 1/2 (Wang et al.'s uniform, easy, medium and hard priors).
 
@@ -354,12 +358,6 @@ class DependentBayesOptimal(_BetaBernoulli):
   myopic, the arm with the higher posterior mean: arm 1 iff a > b for a symmetric
   prior (ties at random).
   """
-
-  def initial_state(self, env, task):
-    if env.num_actions != 2:
-      raise ValueError(f"DependentBayesOptimal is for two-armed bandits; the "
-                       f"environment has {env.num_actions} actions")
-    return super().initial_state(env, task)
 
   def choose(self, successes, failures, inputs, seed):
     a = successes[:, 0] + failures[:, 1]

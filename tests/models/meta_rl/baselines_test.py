@@ -104,8 +104,9 @@ class BayesOptimalTest(absltest.TestCase):
       baselines.bayes_optimal_two_arms(0)
     env = envs.BernoulliBandit(num_arms=3, num_pulls=5)
     task = env.sample_tasks(env.seeds("validation", 0, 4))
-    with self.assertRaisesRegex(ValueError, "two-armed"):
-      rollout.evaluate_policy(env, baselines.BayesOptimal(5), task)
+    for policy in (baselines.BayesOptimal(5), baselines.DependentBayesOptimal()):
+      with self.assertRaisesRegex(ValueError, "is for two-armed bandits"):
+        rollout.evaluate_policy(env, policy, task)
 
 
 class DependentBayesOptimalTest(absltest.TestCase):
