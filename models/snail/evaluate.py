@@ -25,7 +25,7 @@ from models.snail import omniglot_files
 from models.snail import train as train_lib
 from zoo import evaluation
 
-__all__ = ["PAPER_TABLE1", "evaluate", "official_runs_accuracy"]
+__all__ = ["PAPER_TABLE1", "evaluate", "official_runs_accuracy", "paired_interval"]
 
 TEST_STREAM = 1_000_003  # Test episodes of seed s: [TEST_STREAM + 2 * s + (shots == 5), i].
 OMNIGLOT_STREAM = 2_000_003
@@ -45,12 +45,17 @@ def _interval(values) -> tuple:
   return 100 * float(mean), 100 * 1.96 * float(se)
 
 
+def paired_interval(snail, protonet) -> tuple:
+  """(mean, 95% half-width) of SNAIL - ProtoNet per episode, in points."""
+  return _interval(np.asarray(snail) - np.asarray(protonet))
+
+
 def _episode_rows(results, way, label):
   rows = []
   for shots, acc in results.items():
     snail, snail_ci = _interval(acc["snail"])
     proto, proto_ci = _interval(acc["protonet"])
-    diff, diff_ci = _interval(acc["snail"] - acc["protonet"])
+    diff, diff_ci = paired_interval(acc["snail"], acc["protonet"])
     rows.append([f"{way}-way {shots}-shot", label, len(acc["snail"]),
                  f"{snail:.2f} ± {snail_ci:.2f}", f"{proto:.2f} ± {proto_ci:.2f}",
                  f"{diff:+.2f} ± {diff_ci:.2f}",
@@ -144,7 +149,7 @@ def evaluate(model, config, context: evaluation.EvalContext) -> evaluation.Repor
   claims = []
   if margin is not None:
     for shots, acc in glyphs.items():
-      diff, diff_ci = _interval(acc["snail"] - acc["protonet"])
+      diff, diff_ci = paired_interval(acc["snail"], acc["protonet"])
       claims.append(evaluation.Claim(
           name=f"glyphs_{shots}shot_above_protonet",
           statement=(f"glyph test {way}-way {shots}-shot: SNAIL above the same-budget "
