@@ -1,6 +1,7 @@
 """One suite over every registered model: build, gradients, configs, checkpoints."""
 
 import json
+import os
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -59,6 +60,20 @@ class AllModelsTest(parameterized.TestCase):
       self.assertIn(key, card.metadata)
     self.assertIn("zoo:main", card.metadata["command"])
     self.assertTrue(all(np.all(np.isfinite(w.numpy())) for w in model.weights))
+
+  @parameterized.parameters(*NAMES)
+  def test_shipped_card_is_current(self, name):
+    # The card shipped beside the weights is the one the registration and the
+    # checkpoint's metadata produce now: a changed claim, deviation or config field
+    # must be written out (`--mode=card --model=NAME`), not left stale.
+    store = zoo.CheckpointStore()
+    if not store.has(name):
+      self.skipTest(f"{name} has no shipped checkpoint")
+    with open(os.path.join(store.path(name), "card.md"), encoding="utf-8") as f:
+      shipped = f.read()
+    self.assertEqual(shipped, zoo.model_card(name).text(),
+                     f"{name}: card.md is stale; rewrite it with --mode=card "
+                     f"--model={name}")
 
 
 if __name__ == "__main__":
