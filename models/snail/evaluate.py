@@ -47,7 +47,8 @@ def _interval(values) -> tuple:
 
 def paired_interval(snail, protonet) -> tuple:
   """(mean, 95% half-width) of SNAIL - ProtoNet per episode, in points."""
-  return _interval(np.asarray(snail) - np.asarray(protonet))
+  paired = evaluation.paired_stats(snail, protonet)
+  return 100 * paired["mean_diff"], 100 * 1.96 * paired["se_diff"]
 
 
 def _episode_rows(results, way, label):
