@@ -8,6 +8,7 @@ standard error, and the fraction of tasks on which one method beats the other.
 import dataclasses
 import math
 import os
+import time
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ __all__ = [
     "Claim",
     "EvalContext",
     "Report",
+    "best_time",
     "format_table",
     "mean_stderr",
     "paired_stats",
@@ -54,6 +56,21 @@ def paired_stats(ours, theirs) -> dict:
       "ratio": float(ours.mean() / denominator) if denominator else math.inf,
       "win_rate": float(np.mean(ours < theirs)),
   }
+
+
+def best_time(fn: Callable[[], object], repeats: int) -> float:
+  """Seconds of the fastest of `repeats` timed calls of `fn()`, after one untimed
+  call that traces and warms up (benchmarks report the best, the least disturbed by
+  other work on the machine)."""
+  if repeats < 1:
+    raise ValueError(f"repeats must be >= 1; received: {repeats}")
+  fn()
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+  return min(times)
 
 
 def _fmt(value) -> str:

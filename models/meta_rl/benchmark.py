@@ -16,7 +16,6 @@ Tasks are drawn once, outside the timed part, for both.
 It prints steps per second for both and their ratio, all measured in this process.
 """
 
-import time
 
 from absl import app
 from absl import flags
@@ -27,6 +26,7 @@ from models.meta_rl import envs
 from models.meta_rl import gym_envs
 from models.meta_rl import model as model_lib
 from models.meta_rl import rollout
+from zoo import evaluation
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("env", "bandit", ["bandit", "mdp", "two_step"], "Environment.")
@@ -39,22 +39,11 @@ _ENVS = {"bandit": lambda: envs.BernoulliBandit(num_arms=5, num_pulls=100),
          "two_step": lambda: envs.TwoStepTask(num_episodes=100)}
 
 
-def _best_rate(run, steps: int, repeats: int) -> float:
-  """Steps per second of the fastest of `repeats` timed calls of `run(i)`, after one
-  untimed call that traces and warms up."""
-  run(0)
-  times = []
-  for i in range(repeats):
-    start = time.perf_counter()
-    run(i + 1)
-    times.append(time.perf_counter() - start)
-  return steps / min(times)
-
-
 def compiled_rate(env, net, tasks, repeats: int) -> float:
   fn = tf.function(lambda t, s: rollout.rollout(env, model_lib.AgentPolicy(net), t, s))
-  return _best_rate(lambda i: fn(tasks, tf.constant([0, i]))["reward"].numpy(),
-                    int(tasks["policy_u"].shape[0]) * env.trial_length, repeats)
+  seconds = evaluation.best_time(
+      lambda: fn(tasks, tf.constant([0, 0]))["reward"].numpy(), repeats)
+  return int(tasks["policy_u"].shape[0]) * env.trial_length / seconds
 
 
 def gymnasium_rate(env, net, tasks, repeats: int) -> float:
@@ -69,7 +58,7 @@ def gymnasium_rate(env, net, tasks, repeats: int) -> float:
     logits, _, state = net.step(x, state)
     return rollout.sample_action(logits, u), state
 
-  def run(_):
+  def run():
     state = net.initial_state(num_tasks)
     obs = np.zeros(num_tasks, np.int64)
     for i, g in enumerate(gyms):
@@ -90,7 +79,7 @@ def gymnasium_rate(env, net, tasks, repeats: int) -> float:
           obs[i], _ = g.reset()
       prev_action = action.astype(np.int32)
 
-  return _best_rate(run, num_tasks * env.trial_length, repeats)
+  return num_tasks * env.trial_length / evaluation.best_time(run, repeats)
 
 
 def main(argv):

@@ -12,7 +12,6 @@ r"""Benchmarks of SNAIL, as ratios measured in one process.
    compiled; the ratio is the time per trial.
 """
 
-import time
 
 from absl import app
 from absl import flags
@@ -29,16 +28,6 @@ from zoo import evaluation
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("repeats", 3, "Timed calls per measurement (best of).")
-
-
-def _best_time(fn, repeats):
-  fn()  # Traces and warms up.
-  times = []
-  for _ in range(repeats):
-    t0 = time.perf_counter()
-    fn()
-    times.append(time.perf_counter() - t0)
-  return min(times)
 
 
 def _synthetic_sampler(config, num_classes=40, per_class=20):
@@ -72,9 +61,9 @@ def few_shot_rows(repeats):
   sx, sy, qx, _ = sampler.sample([0, 0], batch, 1, 1)
   snail = tf.function(lambda: model.episode_logits(sx, sy, qx))
   proto = tf.function(lambda: model.protonet_logits(sx, sy, qx))
-  t_train = _best_time(train_once, repeats)
-  t_snail = _best_time(lambda: snail().numpy(), repeats)
-  t_proto = _best_time(lambda: proto().numpy(), repeats)
+  t_train = evaluation.best_time(train_once, repeats)
+  t_snail = evaluation.best_time(lambda: snail().numpy(), repeats)
+  t_proto = evaluation.best_time(lambda: proto().numpy(), repeats)
   return [
       ["training (SNAIL + ProtoNet), episodes/s", config.batch_episodes / t_train, "-"],
       ["inference SNAIL 5-way 1-shot, episodes/s", batch / t_snail,
@@ -108,8 +97,8 @@ def acting_rows(repeats):
 
   a, b = cached().numpy(), recomputed().numpy()
   max_diff = float(np.abs(a - b).max())
-  t_cached = _best_time(lambda: cached().numpy(), repeats)
-  t_full = _best_time(lambda: recomputed().numpy(), repeats)
+  t_cached = evaluation.best_time(lambda: cached().numpy(), repeats)
+  t_full = evaluation.best_time(lambda: recomputed().numpy(), repeats)
   return [
       [f"act {length} steps x {batch} trials, cached step, ms/step",
        1000 * t_cached / length, f"{t_full / t_cached:.2f} x faster"],

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+from unittest import mock
 
 from absl.testing import absltest
 import numpy as np
@@ -26,6 +27,21 @@ class EvaluationTest(absltest.TestCase):
     self.assertAlmostEqual(stats["mean_diff"], -0.5)
     with self.assertRaisesRegex(ValueError, "equal shapes"):
       evaluation.paired_stats(ours, theirs[:2])
+
+  def test_best_time_warms_up_once_and_keeps_the_fastest_call(self):
+    clock = [0.0]
+    durations = iter([100.0, 3.0, 1.0, 2.0])  # The warm-up is slowest and untimed.
+
+    def fake_perf_counter():
+      return clock[0]
+
+    def fn():
+      clock[0] += next(durations)
+
+    with mock.patch.object(evaluation.time, "perf_counter", fake_perf_counter):
+      self.assertEqual(evaluation.best_time(fn, 3), 1.0)
+    with self.assertRaisesRegex(ValueError, "repeats"):
+      evaluation.best_time(fn, 0)
 
   def test_format_table_aligns_columns(self):
     text = evaluation.format_table(["name", "value"], [["a", 1.5], ["long name", 10.25]],
