@@ -327,18 +327,18 @@ class BayesOptimal(_TwoArmed):
 
   def __init__(self, horizon: int = 100):
     self.horizon = int(horizon)
-    value, decision = bayes_optimal_two_arms(self.horizon)
-    # E[max(p0, p1)] = 2/3 for independent uniform arms.
-    self._value = value
-    self._decision = tf.constant(decision)
+    self._decision = tf.constant(bayes_optimal_two_arms(self.horizon)[1])
 
-  @property
-  def expected_total_reward(self) -> float:
-    return self._value
+  @staticmethod
+  def expected_total_reward(horizon: int) -> float:
+    """The expected total reward of optimal play over `horizon` pulls."""
+    return bayes_optimal_two_arms(horizon)[0]
 
-  @property
-  def expected_regret(self) -> float:
-    return self.horizon * 2.0 / 3.0 - self._value
+  @staticmethod
+  def expected_regret(horizon: int) -> float:
+    """Its expected regret: E[max(p0, p1)] = 2/3 per pull for independent uniform
+    arms, less the expected reward."""
+    return horizon * 2.0 / 3.0 - bayes_optimal_two_arms(horizon)[0]
 
   def choose(self, successes, failures, inputs, seed):
     counts = tf.cast(tf.stack([successes[:, 0], failures[:, 0], successes[:, 1],

@@ -166,7 +166,7 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
     # (nearly) the agent's own training objective, the regret its training aims at.
     policies["gittins_at_gamma"] = (baselines.Gittins(config.gamma, env.num_pulls),
                                     f"discount={config.gamma}")
-  if (env.num_arms == 2 and config.prior == "independent"
+  if (env.num_arms == 2 and env.prior == "independent"
       and env.num_pulls <= baselines.MAX_BAYES_HORIZON):
     # The least regret any policy can have in expectation: the exact finite-horizon
     # optimum for this prior.
@@ -228,8 +228,9 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
           holds=regrets[agent] < regrets[base]))
   plot = _regret_plot(
       os.path.join(context.output_dir, f"{name}_regret.png"), results,
-      [agent, "bayes_optimal", "gittins", "ucb1", "thompson", "optimistic_thompson", "epsilon_greedy",
-       "greedy"], title=f"{name}: cumulative regret on {num} test bandits")
+      [agent, "bayes_optimal", "gittins", "ucb1", "thompson", "optimistic_thompson",
+       "epsilon_greedy", "greedy"],
+      title=f"{name}: cumulative regret on {num} test bandits")
   metrics = {"num_test_tasks": num, "num_validation_tasks": num_val}
   for k in results:
     key_name = "agent" if k == agent else k

@@ -52,7 +52,7 @@ QUOTED = {
 # before the number, function giving it, format).
 EXACT = {
     "l2rl.bandit_independent": [
-        ("expected regret ", lambda: baselines.BayesOptimal(100).expected_regret,
+        ("expected regret ", lambda: baselines.BayesOptimal.expected_regret(100),
          ".2f")],
     "l2rl.bandit_dependent": [
         ("expected regret on this prior is ",
