@@ -112,8 +112,9 @@ _register_few_shot(
 
 BANDIT_DEVIATIONS = (
     "Trained with the meta-RL package's PPO learner (clipped surrogate, 3 epochs per "
-    "batch of 256 trials, GAE over whole trials, gamma 0.9, lambda 1) instead of the "
-    "paper's TRPO with GAE; Adam with a cosine learning-rate decay.",
+    "batch of 256 trials, GAE over whole trials, gamma 1 (the trial's undiscounted "
+    "return), lambda 1) instead of the paper's TRPO with GAE; Adam with a cosine "
+    "learning-rate decay.",
     "Inputs: one-hot previous action and previous reward (as the paper); the stacks "
     "are the paper's sizes (Linear 32; policy TC(T,32), TC(T,32), Attn(32,32); value "
     "TC(T,16), TC(T,16), Attn(16,16)), with small initial policy logits.",
@@ -129,9 +130,9 @@ BANDIT_K5_N100 = bandit.SnailBanditConfig(
     num_pulls=100, claim_max_below_gittins=2.0, **dict(
         _BANDIT, algorithm="a2c", ppo_epochs=1, batch_size=64, entropy_coef=0.1,
         entropy_final=0.0, train_steps=1000, num_validation_tasks=300))
-BANDIT_K5_N10 = bandit.SnailBanditConfig(num_pulls=10, train_steps=600,
-                                         claim_paper_value=6.6,
-                                         claim_paper_tolerance=0.2, **_BANDIT)
+BANDIT_K5_N10 = bandit.SnailBanditConfig(
+    num_pulls=10, claim_paper_value=6.6, claim_paper_tolerance=0.2, **dict(
+        _BANDIT, gamma=1.0, train_steps=2000, num_validation_tasks=2000))
 
 N100_RESULT = (
     "Trained with the meta-RL package's learner as A2C (one gradient step per batch "
@@ -153,11 +154,15 @@ N100_RESULT = (
     "The paper's SNAIL scored 79.1. The RL^2 GRU (`rl2.bandit_k5_n100`) reached "
     "77.4 after 128M pulls, 10 times as many as this SNAIL's 12.8M.",)
 N10_RESULT = (
-    "Measured (seed 0, 1000 held-out bandits): 6.41 ± 0.08 against the tuned Gittins "
-    "policy's 6.68 and Thompson sampling's 5.81; the paper's SNAIL matched Gittins "
-    "(6.6). The claim (within 0.2 of 6.6) holds with 0.01 to spare, so other test "
-    "blocks may fall either side of it: at our budget SNAIL is about 0.27 below the "
-    "tuned Gittins policy, not level with it.",)
+    "2000 steps (5.1M pulls; 19 minutes on 2 cores shared with another training run); "
+    "best validation reward (2000 bandits) 6.652 at step 1600, the weights shipped. "
+    "Trained at gamma 0.9 for the same steps, SNAIL stayed further below the tuned "
+    "Gittins policy; 600 steps at gamma 0.9 (the first checkpoint) left it at the "
+    "claim's bound.",
+    "Measured (seed 0, 1000 held-out bandits): 6.57 ± 0.07 (s.e.) against the tuned "
+    "Gittins policy's 6.68 (paired -0.10 ± 0.06) and Thompson sampling's 5.81; the "
+    "paper's SNAIL matched Gittins (6.6). The claim (within 0.2 of 6.6) holds with "
+    "0.17 to spare, about 2.4 standard errors of a block of 1000 bandits.",)
 
 for _name, _cfg, _summary, _claim, _deviations in (
     ("snail.bandit_k5_n100", BANDIT_K5_N100,

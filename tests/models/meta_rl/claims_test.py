@@ -220,6 +220,22 @@ class ClaimsTest(parameterized.TestCase):
     if name in CLAIMS_HOLD:
       self.assertTrue(recorded and all(recorded), recorded)
 
+  @parameterized.parameters(*[(n,) for n in SHIPPED if n in CLAIMS_HOLD
+                              and zoo.get_config(n).claim_paper_value is not None])
+  def test_paper_value_claim_holds_on_an_unseen_block(self, name):
+    # The evaluation's test tasks are block 0; block 7 (as `--seed=7`) is a block of as
+    # many bandits that neither training, validation nor the recording saw.
+    net = zoo.create(name)
+    config = net.zoo_config
+    env = config.env()
+    num = int(zoo.model_card(name).metadata["metrics"]["num_test_tasks"])
+    tasks = env.sample_tasks(envs.test_seeds(env, 7, num))
+    mean = float(rollout.evaluate_policy(
+        env, model_lib.AgentPolicy(net, greedy=config.eval_greedy), tasks, seed=7,
+        keep=())["total_reward"].mean())
+    self.assertLessEqual(abs(mean - config.claim_paper_value),
+                         config.claim_paper_tolerance, f"block 7: {mean:.3f}")
+
 
 if __name__ == "__main__":
   absltest.main()
