@@ -49,12 +49,12 @@ def _aux_deviation(config) -> str:
           "further behind the ProtoNet.")
 
 
-def _stage_two_deviation(override: str, steps: int, minutes: int) -> str:
+def _stage_two_deviation(override: str, steps: int, minutes: int, where: str) -> str:
   return ("Two stages, both recorded in the metadata (`parent`): 1, the registered "
           "config above; 2, `--mode=finetune` from stage 1's weights, SNAIL and the "
           f"ProtoNet together, with `--params_override={override}` ({steps} more "
-          f"steps, {minutes} minutes on 2 cores shared with another training run). "
-          "Both models saw the same episodes for the same steps in both stages.")
+          f"steps, {minutes} minutes on 2 cores {where}). Both models saw the same "
+          "episodes for the same steps in both stages.")
 
 
 def _register_few_shot(name, config, summary, claim, deviations):
@@ -81,7 +81,8 @@ _register_few_shot(
     deviations=FEW_SHOT_DEVIATIONS + (
         _aux_deviation(GLYPHS_5WAY),
         _stage_two_deviation("aux_protonet_weight=0,learning_rate=5e-4,"
-                             "baseline_learning_rate=5e-4,train_steps=6000", 6000, 38),
+                             "baseline_learning_rate=5e-4,train_steps=6000", 6000, 38,
+                             "shared with another training run"),
         "Not reproduced at our budget: after 12000 steps in all (60 minutes on 2 "
         "cores) SNAIL reaches 98.24% (1-shot) and 99.36% (5-shot) on the glyph test "
         "alphabets against the same-budget ProtoNet's 98.66% and 99.72% (1000 "
@@ -112,7 +113,8 @@ _register_few_shot(
         "20-way: 4 episodes per step (T = 101) and fewer steps than the 5-way model.",
         _aux_deviation(GLYPHS_20WAY),
         _stage_two_deviation("aux_protonet_weight=0,learning_rate=5e-4,"
-                             "baseline_learning_rate=5e-4,train_steps=3500", 3500, 25),
+                             "baseline_learning_rate=5e-4,train_steps=3500", 3500, 25,
+                             "shared with test runs for its first minutes"),
         "Not reproduced at our budget: after 7000 steps in all (49 minutes on 2 "
         "cores) SNAIL reaches 93.93% (1-shot) and 97.41% (5-shot) on the glyph test "
         "alphabets against the same-budget ProtoNet's 96.36% and 98.98% (1000 "

@@ -220,11 +220,13 @@ class ClaimsTest(parameterized.TestCase):
     if name in CLAIMS_HOLD:
       self.assertTrue(recorded and all(recorded), recorded)
 
-  @parameterized.parameters(*[(n,) for n in SHIPPED if n in CLAIMS_HOLD
-                              and zoo.get_config(n).claim_paper_value is not None])
+  @parameterized.parameters(*[(n,) for n in sorted(CLAIMS_HOLD)
+                              if zoo.get_config(n).claim_paper_value is not None])
   def test_paper_value_claim_holds_on_an_unseen_block(self, name):
     # The evaluation's test tasks are block 0; block 7 (as `--seed=7`) is a block of as
     # many bandits that neither training, validation nor the recording saw.
+    if name not in SHIPPED:
+      self.skipTest(f"{name} has no shipped checkpoint")
     net = zoo.create(name)
     config = net.zoo_config
     env = config.env()
