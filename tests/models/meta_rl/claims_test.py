@@ -30,6 +30,7 @@ CLAIMS_HOLD = {"rl2.bandit_k5_n10", "rl2.bandit_k5_n100", "l2rl.two_step",
 # The recorded numbers each card quotes in its claim and deviations, with the format
 # it quotes them in: (metadata section, key, format).
 QUOTED = {
+    "rl2.bandit_k5_n10": [("training", "best_validation_reward", ".3f")],
     "rl2.bandit_k5_n100": [("metrics", "agent_mean_total_reward", ".1f"),
                            ("metrics", "thompson_mean_total_reward", ".1f"),
                            ("metrics", "gittins_mean_total_reward", ".1f"),
@@ -90,11 +91,15 @@ class ClaimsTest(parameterized.TestCase):
     metadata = zoo.model_card(name).metadata
     for section, key, fmt in QUOTED[name]:
       self.assertIn(format(float(metadata[section][key]), fmt), text, key)
-    # A quoted best validation reward comes with the recorded step.
-    if re.search(r"best validation reward [0-9.]+ at step", text):
+    # A quoted best validation reward (at whatever precision it is quoted, with or
+    # without the validation set's size) comes with the recorded step.
+    quoted = re.search(r"best validation reward (?:\([^)]*\) )?([0-9.]+) at step (\d+)",
+                       text)
+    if quoted:
       best = metadata["training"]
-      self.assertIn(f"best validation reward {best['best_validation_reward']:.1f} at "
-                    f"step {best['best_step']}", text)
+      decimals = len(quoted.group(1).partition(".")[2])
+      self.assertEqual(quoted.group(1), f"{best['best_validation_reward']:.{decimals}f}")
+      self.assertEqual(int(quoted.group(2)), best["best_step"])
     for before, value, fmt in EXACT.get(name, ()):
       self.assertIn(before + format(value(), fmt), text)
     curve = dict(metadata["training"].get("validation_rewards", []))

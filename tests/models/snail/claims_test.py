@@ -76,6 +76,13 @@ class FewShotClaimsTest(parameterized.TestCase):
       if key.startswith("glyphs_") and key.endswith("_accuracy"):
         # The card (and README) quote these accuracies: they must be the recorded ones.
         self.assertIn(f"{100 * value:.2f}%", deviations, key)
+    # A second stage quotes stage 1's 1-shot gap from the `parent` record's claims.
+    if "After stage 1 alone" in deviations:
+      measured = next(c["measured"] for c in card.metadata["parent"]["claims"]
+                      if "1-shot" in c["statement"])
+      gap = float(measured.split("(diff ")[1].split()[0])
+      self.assertIn(f"After stage 1 alone SNAIL was {-gap:.2f} points behind at 1-shot",
+                    deviations)
     # And the best validation errors of the training record.
     for key in ("best_validation_accuracy", "protonet_best_validation_accuracy"):
       error = 100 * (1 - card.metadata["training"][key])
@@ -142,6 +149,11 @@ class BanditClaimsTest(parameterized.TestCase):
     text = " ".join((zoo.get_spec(name).claim,) + zoo.get_spec(name).deviations)
     for key in ("agent", "gittins", "thompson", "ucb1"):
       self.assertIn(f"{recorded[f'{key}_mean_total_reward']:.2f}", text, key)
+    best = card.metadata["training"]
+    if "best validation reward (" in text:  # Quoted with the validation set's size.
+      self.assertRegex(text, rf"best validation reward \([^)]*\) "
+                             rf"{best['best_validation_reward']:.3f} at step "
+                             rf"{best['best_step']}\b")
     gap = float(gittins.mean() - ours.mean())
     for claim in card.metadata["claims"]:
       if name in CLAIMS_HOLD:
