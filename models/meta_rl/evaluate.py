@@ -161,9 +161,10 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
   test, val, num, num_val = _tasks(env, context, config)
   policies = tuned_bandit_baselines(env, val, context.log)
   agent = agent or _agent_name(config)
-  if config.claim_regret_vs_baselines:
+  if config.claim_regret_vs_baselines and config.gamma < 1.0:
     # The Gittins policy at the discount the agent was trained with: the optimum of
     # (nearly) the agent's own training objective, the regret its training aims at.
+    # Undiscounted (gamma 1), that optimum is the Bayes-optimal row below.
     policies["gittins_at_gamma"] = (baselines.Gittins(config.gamma, env.num_pulls),
                                     f"discount={config.gamma}")
   if (env.num_arms == 2 and env.prior == "independent"

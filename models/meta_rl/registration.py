@@ -170,29 +170,47 @@ _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
           "100 pulls.",
           "on 1000 held-out bandits, cumulative regret at 100 pulls below Thompson "
           "sampling's and (tuned) UCB1's. Half reproduced by the shipped checkpoint: "
-          "below Thompson's (2.11 against 2.79), above tuned UCB1's (1.83).",
+          "below Thompson's (1.98 against 2.79), above tuned UCB1's (1.83).",
           L2RL_PAPER, L2RL_A2C_DEVIATIONS + (
               "Plain A2C as the paper (one gradient step per batch of 256 bandits, "
-              "gamma 0.9, GAE lambda 1), Adam at 3e-3 instead of RMSprop, entropy "
-              "weight 0.03 decaying linearly to 0; with entropy weight 0.01 the "
-              "policy collapsed onto one arm within 500 steps.",
-              "6000 steps (1.5M trials, 154M pulls; 34 minutes on 2 cores shared "
-              "with other runs); best validation reward 63.8 at step 5500, the "
-              "weights shipped.",
-              "Why the UCB1 half fails: tuned UCB1 (c = 0.2) is as good as the "
-              "Gittins index on these bandits (regret 1.83 against 1.76), and nearly "
-              "as good as any policy can be. The Bayes-optimal policy for this prior "
-              "and horizon (exact finite-horizon dynamic program over the success / "
+              "GAE lambda 1), Adam instead of RMSprop, in three stages, all recorded "
+              "in the metadata (`parent` chain). 1: the registered config, gamma 0.9, "
+              "Adam at 3e-3, entropy weight 0.03 decaying linearly to 0, 6000 steps "
+              "(154M pulls; 34 minutes on 2 cores shared with other runs; best "
+              "validation reward 63.8 at step 5500), regret 2.11 on the test bandits; "
+              "with entropy weight 0.01 the policy collapsed onto one arm within 500 "
+              "steps. 2: `--mode=finetune` at gamma 1, the trial's undiscounted "
+              "total, with `--params_override=gamma=1.0,reward_scale=0.1,"
+              "train_reward=expected,learning_rate=1e-3,entropy_coef=0.01,"
+              "train_steps=3000,validate_every=250,num_validation_tasks=2000` (77M "
+              "pulls, about 15 minutes on 2 cores shared with another training run; "
+              "its evaluation then stopped on a bug, fixed since, and the rerun "
+              "resumed at step 3000 to evaluate and export, so its record's "
+              "wall time and validation list cover only that rerun); regret 2.05. 3: "
+              "`--mode=finetune` from stage 2 with `--params_override=gamma=1.0,"
+              "reward_scale=0.1,train_reward=expected,learning_rate=5e-4,"
+              "entropy_coef=0.003,train_steps=4000,validate_every=250,"
+              "num_validation_tasks=2000,eval_greedy=true` (24 minutes; best "
+              "validation reward (2000 bandits, expected reward) 64.33 at step 250, "
+              "the weights shipped; flat after it). `train_reward=expected` trains on "
+              "E[r | arm, task] in place of the sampled reward (the same policy "
+              "gradient in expectation, without the reward noise).",
+              "The agent acts greedily on its policy at test time (`eval_greedy`, "
+              "from stage 3 on; the paper samples): on the 2000 validation bandits "
+              "greedy action selection scored higher than sampling for stage 2's "
+              "weights, and lower for stage 1's (gamma 0.9).",
+              "Why the UCB1 half fails: tuned UCB1 (c = 0.2) is nearly as good as any "
+              "policy can be on these bandits (regret 1.83 on the test bandits, the "
+              "tuned Gittins index 1.67). The Bayes-optimal policy for this prior and "
+              "horizon (exact finite-horizon dynamic program over the success / "
               "failure counts, `baselines.BayesOptimal`; `--mode=evaluate` prints "
-              "its row) has expected regret 1.75, so an agent must come within about "
-              "0.1 of the optimum to beat UCB1, a margin near the noise of 1000 test "
-              "bandits. The discount sets the agent's target: "
-              "trained at gamma 0.9 it approaches the 0.9-discounted optimum, and "
-              "the Gittins policy at discount 0.9 has about the agent's regret "
-              "(`--mode=evaluate` prints it as \"Gittins, agent's gamma\"). Retrained "
-              "at gamma 0.95 (returns scaled by 0.5) the agent was no better on "
-              "5000 validation bandits, and at gamma 0.98 it learned more slowly; "
-              "neither replaced these weights.",))
+              "its row) has expected regret 1.75 and scores 1.68 here, so an agent "
+              "must come within about 0.1 of the optimum to beat UCB1, a margin near "
+              "the noise of 1000 test bandits. Training at "
+              "gamma 1 (stages 2 and 3) cut the agent's regret from 2.11 to 1.98; "
+              "at gamma 0.95 (returns scaled by 0.5) an earlier retraining was no "
+              "better than stage 1, and at gamma 0.98 from scratch it learned more "
+              "slowly.",))
 _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
           "Wang et al.'s LSTM actor-critic on dependent 2-armed bandits (p1 = 1 - p2, "
           "p1 ~ U[0,1]), tested on the uniform, easy, medium and hard priors.",

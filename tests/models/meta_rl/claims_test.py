@@ -43,7 +43,8 @@ QUOTED = {
                               "oracle")]
                    + [("training", "best_validation_reward", ".1f")],
     "l2rl.bandit_independent": [("metrics", f"{k}_regret", ".2f")
-                                for k in ("agent", "thompson", "ucb1", "gittins")],
+                                for k in ("agent", "thompson", "ucb1", "gittins",
+                                          "bayes_optimal")],
     "l2rl.bandit_dependent": [("metrics", f"dependent_uniform_{k}_regret", ".2f")
                               for k in ("agent", "gittins", "ucb1", "thompson")]
                              + [("training", "best_validation_reward", ".1f")],
@@ -91,15 +92,21 @@ class ClaimsTest(parameterized.TestCase):
     metadata = zoo.model_card(name).metadata
     for section, key, fmt in QUOTED[name]:
       self.assertIn(format(float(metadata[section][key]), fmt), text, key)
-    # A quoted best validation reward (at whatever precision it is quoted, with or
-    # without the validation set's size) comes with the recorded step.
-    quoted = re.search(r"best validation reward (?:\([^)]*\) )?([0-9.]+) at step (\d+)",
-                       text)
-    if quoted:
-      best = metadata["training"]
+    # Each quoted best validation reward (at whatever precision it is quoted, with or
+    # without the validation set's size) is, with its step, the record of this
+    # checkpoint's training or of an earlier stage's (the `parent` chain).
+    records = []
+    stage = metadata
+    while stage:
+      if stage.get("training", {}).get("best_step") is not None:
+        records.append(stage["training"])
+      stage = stage.get("parent")
+    for quoted in re.finditer(
+        r"best validation reward (?:\([^)]*\) )?([0-9.]+) at step (\d+)", text):
       decimals = len(quoted.group(1).partition(".")[2])
-      self.assertEqual(quoted.group(1), f"{best['best_validation_reward']:.{decimals}f}")
-      self.assertEqual(int(quoted.group(2)), best["best_step"])
+      found = [(f"{r['best_validation_reward']:.{decimals}f}", r["best_step"])
+               for r in records]
+      self.assertIn((quoted.group(1), int(quoted.group(2))), found, quoted.group(0))
     for before, value, fmt in EXACT.get(name, ()):
       self.assertIn(before + format(value(), fmt), text)
     curve = dict(metadata["training"].get("validation_rewards", []))
