@@ -12,6 +12,8 @@ held-out bandits, and the claim re-decided from them; both bandit claims must ho
 also on a block of 1000 bandits the recording never saw (seed 7).
 """
 
+import re
+
 from absl.testing import absltest
 from absl.testing import parameterized
 import numpy as np
@@ -154,6 +156,17 @@ class BanditClaimsTest(parameterized.TestCase):
       self.assertRegex(text, rf"best validation reward \([^)]*\) "
                              rf"{best['best_validation_reward']:.3f} at step "
                              rf"{best['best_step']}\b")
+    # An earlier stage's test result, quoted as "<mean> on the test bandits (<gap> ±
+    # <ci> below Gittins)", is the one recorded in the `parent` chain's claims.
+    measured, stage = [], card.metadata.get("parent")
+    while stage:
+      measured += [c["measured"] for c in stage.get("claims", ())]
+      stage = stage.get("parent")
+    for quoted in re.finditer(r"([0-9.]+) on the test bandits \(([0-9.]+) ± ([0-9.]+) "
+                              r"below Gittins\)", text):
+      mean, below, ci = quoted.groups()
+      self.assertTrue(any(m.startswith(f"{mean} vs ") and f"(paired -{below} ± {ci})"
+                          in m for m in measured), quoted.group(0))
     gap = float(gittins.mean() - ours.mean())
     for claim in card.metadata["claims"]:
       if name in CLAIMS_HOLD:
