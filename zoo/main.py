@@ -353,6 +353,8 @@ def run_train(plan):
   parent = (parent_record(*_init_metadata(name)) if plan.mode == "finetune" else None)
   os.makedirs(plan.model_dir, exist_ok=True)
   git_commit = _git_commit()  # The code the run starts from.
+  # Training time of earlier runs that this one resumes (killed or stopped runs).
+  earlier = training.recorded_train_seconds(plan.model_dir)
   t0 = time.time()
   context = training.TrainContext(model_dir=plan.model_dir, strategy=strategy,
                                   seed=FLAGS.seed, train_steps=FLAGS.train_steps)
@@ -369,13 +371,16 @@ def run_train(plan):
           "train_steps", "init_checkpoint")},
       "seed": FLAGS.seed,
       "steps": train_metrics.get("train_steps"),
-      "wall_time_s": round(wall, 1),
+      "wall_time_s": round(earlier + wall, 1),
       "versions": _versions(),
       "git_commit": git_commit,
       "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
       "training": train_metrics,
       "metrics": {},
   }
+  if earlier:
+    # A resumed run: wall_time_s adds the earlier runs' recorded training time.
+    metadata["wall_time_this_run_s"] = round(wall, 1)
   if parent is not None:
     metadata["parent"] = parent
   if FLAGS.evaluate_after_train:

@@ -38,6 +38,21 @@ __all__ = [
 
 
 BEST_WEIGHTS = "best.weights.h5"
+# The checkpoint entry with the seconds of training recorded so far.
+TRAIN_SECONDS = "train_seconds"
+
+
+def recorded_train_seconds(model_dir: str) -> float:
+  """Seconds of training that the latest checkpoint in `model_dir` records (0 if there
+  is none, or it predates the record)."""
+  latest = tf.train.latest_checkpoint(model_dir) if os.path.isdir(model_dir) else None
+  if not latest:
+    return 0.0
+  try:
+    return float(tf.train.load_variable(
+        latest, f"{TRAIN_SECONDS}/.ATTRIBUTES/VARIABLE_VALUE"))
+  except (tf.errors.NotFoundError, ValueError):
+    return 0.0
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -175,8 +190,13 @@ def run_loop(*,
   step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="global_step")
   best_var = tf.Variable(math.inf, dtype=tf.float64, trainable=False, name="best")
   best_step_var = tf.Variable(-1, dtype=tf.int64, trainable=False, name="best_step")
+  # Seconds of training in this model_dir by all runs, up to the last checkpoint (so a
+  # resumed run's records can count the time before it).
+  seconds_var = tf.Variable(0.0, dtype=tf.float64, trainable=False,
+                            name=TRAIN_SECONDS)
   ckpt = tf.train.Checkpoint(
       global_step=step_var, best_objective=best_var, best_step=best_step_var,
+      **{TRAIN_SECONDS: seconds_var},
       **{k: _trackable(v) for k, v in objects.items()})
   manager = tf.train.CheckpointManager(ckpt, write_dir, max_to_keep=max_to_keep)
   if manager.latest_checkpoint:
@@ -218,6 +238,7 @@ def run_loop(*,
 
   metrics = {}
   t0 = time.time()
+  seconds_before = float(seconds_var)
   t_last, step_last = t0, start
   step = start
   while step < total_steps:
@@ -238,6 +259,7 @@ def run_loop(*,
         step % validate_every == 0 or step == total_steps):
       validate(step)
     if step % checkpoint_every == 0 or step == total_steps:
+      seconds_var.assign(seconds_before + time.time() - t0)
       manager.save(checkpoint_number=step)
 
   train_writer.flush()

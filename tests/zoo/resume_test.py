@@ -1,5 +1,6 @@
 """A training run killed midway (SIGKILL) resumes from its last checkpoint and ends
-with the same step count and the same weights as an uninterrupted run."""
+with the same step count and the same weights as an uninterrupted run, and its
+recorded wall time counts the killed run's training too."""
 
 import glob
 import json
@@ -68,6 +69,9 @@ class ResumeTest(absltest.TestCase):
     ref_meta = _metadata(os.path.join(tmp, "ref", "export"))
     new_meta = _metadata(os.path.join(model_dir, "export"))
     self.assertEqual(new_meta["steps"], STEPS)
+    # The resumed run's wall time adds the killed run's recorded training time.
+    self.assertNotIn("wall_time_this_run_s", ref_meta)
+    self.assertGreater(new_meta["wall_time_s"], new_meta["wall_time_this_run_s"])
     self.assertEqual(new_meta["training"]["best_step"], ref_meta["training"]["best_step"])
     for a, b in zip(_weights(os.path.join(tmp, "ref", "export")),
                     _weights(os.path.join(model_dir, "export"))):
