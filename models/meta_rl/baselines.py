@@ -273,8 +273,25 @@ class _TwoArmed(_BetaBernoulli):
     return super().initial_state(env, task)
 
 
-# Two arms of horizon 128 need a 128^4-entry (256 MiB) decision table.
+# The largest horizon of the exact two-armed program (its decision table holds one
+# byte per count state, C(H + 3, 4) of them: 12 MB at 128).
 MAX_BAYES_HORIZON = 128
+
+
+def count_state_index(s0, f0, s1, f1):
+  """The position of the count state (s0, f0, s1, f1) in the packed decision table:
+  states ordered by n = s0 + f0 + s1 + f1, then lexicographically by (s0, f0, s1).
+  Works on integer NumPy arrays and TF tensors alike (elementwise).
+
+  Before layer n come P(n) = n(n+1)(n+2)(n+3)/24 states; inside it, Te(n+1) -
+  Te(n-s0+1) with s0' < s0 (Te(k) = k(k+1)(k+2)/6), then f0 (r + 1) - f0 (f0 - 1)/2
+  with f0' < f0 (r = n - s0), then s1.
+  """
+  n = s0 + f0 + s1 + f1
+  tet = lambda k: k * (k + 1) * (k + 2) // 6
+  r = n - s0
+  return (n * (n + 1) * (n + 2) * (n + 3) // 24 + tet(n + 1) - tet(r + 1)
+          + f0 * (r + 1) - f0 * (f0 - 1) // 2 + s1)
 
 
 @functools.lru_cache(maxsize=2)
@@ -292,15 +309,15 @@ def bayes_optimal_two_arms(horizon: int) -> tuple:
 
   Returns:
     (value, decision): `value` the expected total reward of optimal play, V at
-    (0, 0, 0, 0); `decision` int8 `[H, H, H, H]` indexed by (s0, f0, s1, f1), +1
-    where arm 0 is strictly better, -1 where arm 1 is, 0 on ties (within 1e-9) and
-    on counts that sum to horizon or more.
+    (0, 0, 0, 0); `decision` int8 `[C(horizon + 3, 4)]`, one entry per count state
+    with n < horizon at `count_state_index(s0, f0, s1, f1)`: +1 where arm 0 is
+    strictly better, -1 where arm 1 is, 0 on ties (within 1e-9).
   """
   h = int(horizon)
   if not 1 <= h <= MAX_BAYES_HORIZON:
     raise ValueError(f"horizon must be in [1, {MAX_BAYES_HORIZON}]; received: "
                      f"{horizon}")
-  decision = np.zeros((h, h, h, h), np.int8)
+  layers = [None] * h
   nxt = np.zeros((h + 1,) * 3)  # V at n + 1, indexed (s0, f0, s1); f1 implied
   for n in range(h - 1, -1, -1):
     s0, f0, s1 = np.meshgrid(*(np.arange(n + 1.0),) * 3, indexing="ij")
@@ -314,10 +331,11 @@ def bayes_optimal_two_arms(horizon: int) -> tuple:
     value = np.where(valid, np.maximum(q0, q1), 0.0)
     gap = q0 - q1
     sign = np.where(gap > 1e-9, 1, np.where(gap < -1e-9, -1, 0)).astype(np.int8)
-    idx = tuple(a[valid].astype(np.int64) for a in (s0, f0, s1, f1))
-    decision[idx] = sign[valid]
+    # Boolean indexing reads the cube in C order: (s0, f0, s1) lexicographically,
+    # the order of `count_state_index` inside layer n.
+    layers[n] = sign[valid]
     nxt = value
-  return float(nxt[0, 0, 0]), decision
+  return float(nxt[0, 0, 0]), np.concatenate(layers)
 
 
 class BayesOptimal(_TwoArmed):
@@ -341,9 +359,12 @@ class BayesOptimal(_TwoArmed):
     return horizon * 2.0 / 3.0 - bayes_optimal_two_arms(horizon)[0]
 
   def choose(self, successes, failures, inputs, seed):
-    counts = tf.cast(tf.stack([successes[:, 0], failures[:, 0], successes[:, 1],
-                               failures[:, 1]], -1), tf.int32)
-    d = tf.gather_nd(self._decision, tf.minimum(counts, self.horizon - 1))
+    s0, f0, s1, f1 = (tf.cast(c, tf.int64) for c in (
+        successes[:, 0], failures[:, 0], successes[:, 1], failures[:, 1]))
+    # Counts past the horizon (a longer trial than the table's) get a coin toss.
+    inside = s0 + f0 + s1 + f1 < self.horizon
+    index = tf.where(inside, count_state_index(s0, f0, s1, f1), 0)
+    d = tf.where(inside, tf.gather(self._decision, index), tf.zeros([], tf.int8))
     coin = tf.cast(tf.random.stateless_uniform(tf.shape(d), seed) < 0.5, tf.int32)
     return tf.where(d > 0, 0, tf.where(d < 0, 1, coin))
 

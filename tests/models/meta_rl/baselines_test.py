@@ -76,7 +76,19 @@ class BayesOptimalTest(absltest.TestCase):
       brute, memo = _brute_force_two_arms(horizon)
       self.assertAlmostEqual(value, brute(0, 0, 0, 0)[0], places=12)
       for state, (_, choice) in memo.items():
-        self.assertEqual(decision[state], choice, state)
+        self.assertEqual(decision[baselines.count_state_index(*state)], choice, state)
+
+  def test_count_state_index_packs_the_states_in_order(self):
+    # Every state with n < horizon gets its own slot, 0..C(horizon + 3, 4) - 1, in
+    # the order (n, s0, f0, s1) that the program writes the table in.
+    horizon = 9
+    states = sorted(((s0, f0, s1, n - s0 - f0 - s1) for n in range(horizon)
+                     for s0 in range(n + 1) for f0 in range(n + 1 - s0)
+                     for s1 in range(n + 1 - s0 - f0)),
+                    key=lambda st: (sum(st), st[:3]))
+    index = baselines.count_state_index(*np.array(states).T)
+    np.testing.assert_array_equal(index, np.arange(len(states)))
+    self.assertLen(baselines.bayes_optimal_two_arms(horizon)[1], len(states))
 
   def test_no_policy_beats_it_in_expectation(self):
     # Regret grows with the horizon and stays below every index policy's on many
