@@ -226,12 +226,15 @@ def parent_record(metadata: dict, source: str) -> dict:
 
 def _init_metadata(name):
   """(metadata, source) of the checkpoint finetune/evaluate start from: the
-  --init_checkpoint folder's ({} if it has no metadata file) or the shipped one's."""
+  --init_checkpoint folder's ({} if it has no metadata file) or the shipped one's
+  (also when --init_checkpoint names the shipped folder, so that a record never
+  names where this checkout lives)."""
   import json  # pylint: disable=g-import-not-at-top
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import checkpoints  # pylint: disable=g-import-not-at-top
-  if FLAGS.init_checkpoint:
-    folder = _path(FLAGS.init_checkpoint)
+  folder = _path(FLAGS.init_checkpoint) if FLAGS.init_checkpoint else None
+  if folder and os.path.realpath(folder) != os.path.realpath(
+      zoo.CheckpointStore().path(name)):
     path = os.path.join(folder, checkpoints.METADATA_FILE)
     if not os.path.isfile(path):
       return {}, folder

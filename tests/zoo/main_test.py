@@ -125,6 +125,10 @@ class FinetuneLineageTest(absltest.TestCase):
     self.assertIn(f"started from {first_folder}, produced by: `{first['command']}`",
                   card)
     self.assertIn(f"produced by: `{shipped['command']}`", card)
+    # Named by its folder, the shipped checkpoint is recorded as the shipped one, not
+    # by where this checkout lives.
+    _, third = finetune("c", f"--init_checkpoint={zoo.CheckpointStore().path(name)}")
+    self.assertEqual(third["parent"]["source"], f"shipped {name}")
 
 
 if __name__ == "__main__":
