@@ -71,6 +71,15 @@ class ModelCard:
   pretrained: bool
   metadata: Optional[dict] = None
 
+  def stages(self) -> list:
+    """The shipped checkpoint's record, then the record of each stage it was
+    fine-tuned from (the `parent` chain, latest first); [] without a checkpoint."""
+    records, stage = [], self.metadata
+    while stage:
+      records.append(stage)
+      stage = stage.get("parent")
+    return records
+
   def text(self) -> str:
     lines = [f"# {self.name}", "", self.summary, "", f"Paper: {self.paper}", ""]
     if self.claim:
@@ -87,13 +96,11 @@ class ModelCard:
       for key in ("seed", "steps", "wall_time_s", "git_commit", "created"):
         if key in md:
           lines.append(f"- {key}: {md[key]}")
-      parent = md.get("parent")
-      while parent:  # A fine-tune: the stages it started from, latest first.
+      for parent in self.stages()[1:]:  # A fine-tune: the stages it started from.
         lines.append(f"- started from {parent.get('source', '?')}, produced by: "
                      f"`{parent.get('command', '?')}` (steps "
                      f"{parent.get('steps', '?')}, wall_time_s "
                      f"{parent.get('wall_time_s', '?')})")
-        parent = parent.get("parent")
       if "versions" in md:
         lines.append("- versions: " + ", ".join(
             f"{k} {v}" for k, v in sorted(md["versions"].items())))

@@ -89,18 +89,15 @@ class ClaimsTest(parameterized.TestCase):
       self.skipTest(f"{name} has no shipped checkpoint")
     spec = zoo.get_spec(name)
     text = " ".join((spec.claim,) + spec.deviations)
-    metadata = zoo.model_card(name).metadata
+    card = zoo.model_card(name)
+    metadata = card.metadata
     for section, key, fmt in QUOTED[name]:
       self.assertIn(format(float(metadata[section][key]), fmt), text, key)
     # Each quoted best validation reward (at whatever precision it is quoted, with or
     # without the validation set's size) is, with its step, the record of this
     # checkpoint's training or of an earlier stage's (the `parent` chain).
-    records = []
-    stage = metadata
-    while stage:
-      if stage.get("training", {}).get("best_step") is not None:
-        records.append(stage["training"])
-      stage = stage.get("parent")
+    records = [stage["training"] for stage in card.stages()
+               if stage.get("training", {}).get("best_step") is not None]
     for quoted in re.finditer(
         r"best validation reward (?:\([^)]*\) )?([0-9.]+) at step (\d+)", text):
       decimals = len(quoted.group(1).partition(".")[2])

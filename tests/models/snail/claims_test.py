@@ -158,10 +158,8 @@ class BanditClaimsTest(parameterized.TestCase):
                              rf"{best['best_step']}\b")
     # An earlier stage's test result, quoted as "<mean> on the test bandits (<gap> ±
     # <ci> below Gittins)", is the one recorded in the `parent` chain's claims.
-    measured, stage = [], card.metadata.get("parent")
-    while stage:
-      measured += [c["measured"] for c in stage.get("claims", ())]
-      stage = stage.get("parent")
+    measured = [c["measured"] for stage in card.stages()[1:]
+                for c in stage.get("claims", ())]
     for quoted in re.finditer(r"([0-9.]+) on the test bandits \(([0-9.]+) ± ([0-9.]+) "
                               r"below Gittins\)", text):
       mean, below, ci = quoted.groups()
