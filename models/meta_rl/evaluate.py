@@ -500,8 +500,8 @@ def _evaluate_mdp(net, config, context, name):
     d_mean, d_se = evaluation.mean_stderr(ours - results[base]["total_reward"])
     claims.append(evaluation.Claim(
         name=f"above_{base}",
-        statement=(f"{agent} mean total reward above {LABELS[base]}'s (paper: 156.2 vs "
-                   f"{paper.get(base, '?')})"),
+        statement=(f"{agent} mean total reward above {LABELS[base]}'s (paper: "
+                   f"{paper.get(agent, '?')} vs {paper.get(base, '?')})"),
         measured=(f"{means[agent]:.1f} vs {means[base]:.1f} (paired "
                   f"{float(d_mean):+.1f} ± {float(d_se):.1f})"),
         holds=means[agent] > means[base]))
