@@ -227,21 +227,28 @@ def parent_record(metadata: dict, source: str) -> dict:
 def _init_metadata(name):
   """(metadata, source) of the checkpoint finetune/evaluate start from: the
   --init_checkpoint folder's ({} if it has no metadata file) or the shipped one's
-  (also when --init_checkpoint names the shipped folder, so that a record never
-  names where this checkout lives)."""
+  (also when --init_checkpoint names a shipped folder, this model's or another's,
+  so that a record never names where this checkout lives)."""
   import json  # pylint: disable=g-import-not-at-top
   import zoo  # pylint: disable=g-import-not-at-top
   from zoo import checkpoints  # pylint: disable=g-import-not-at-top
+  store = zoo.CheckpointStore()
   folder = _path(FLAGS.init_checkpoint) if FLAGS.init_checkpoint else None
-  if folder and os.path.realpath(folder) != os.path.realpath(
-      zoo.CheckpointStore().path(name)):
+  if folder:
+    # A shipped folder (this model's or, for a warm start, another's) is named by
+    # its model, whatever path reached it.
+    real = os.path.realpath(folder)
+    shipped = os.path.basename(real)
+    if (os.path.dirname(real) == os.path.realpath(store.root)
+        and store.has(shipped)):
+      return (store.read_json(shipped, checkpoints.METADATA_FILE),
+              f"shipped {shipped}")
     path = os.path.join(folder, checkpoints.METADATA_FILE)
     if not os.path.isfile(path):
       return {}, folder
     with open(path) as f:
       return json.load(f), folder
-  return (zoo.CheckpointStore().read_json(name, checkpoints.METADATA_FILE),
-          f"shipped {name}")
+  return store.read_json(name, checkpoints.METADATA_FILE), f"shipped {name}"
 
 
 def _evaluate(name, model, config, log=print):

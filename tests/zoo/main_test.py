@@ -130,6 +130,28 @@ class FinetuneLineageTest(absltest.TestCase):
     _, third = finetune("c", f"--init_checkpoint={zoo.CheckpointStore().path(name)}")
     self.assertEqual(third["parent"]["source"], f"shipped {name}")
 
+  def test_a_warm_start_from_another_shipped_model_names_it(self):
+    import json  # pylint: disable=g-import-not-at-top
+    import zoo  # pylint: disable=g-import-not-at-top
+    # rl2.mdp_n25 has the same layers as rl2.mdp_n10; only the trial is longer.
+    source, name = "rl2.mdp_n10", "rl2.mdp_n25"
+    root = self.create_tempdir().full_path
+    result = cli_util.run_cli(
+        ["--mode=finetune", f"--model={name}",
+         f"--init_checkpoint={zoo.CheckpointStore().path(source)}",
+         f"--model_dir={root}/m", f"--export_dir={root}/export", "--train_steps=1",
+         "--params_override=num_episodes=25,batch_size=4,num_validation_tasks=4",
+         "--noevaluate_after_train"], cwd=root)
+    self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+    folder = zoo.CheckpointStore(f"{root}/export").path(name)
+    with open(os.path.join(folder, "metadata.json")) as f:
+      metadata = json.load(f)
+    with open(os.path.join(folder, "config.json")) as f:
+      self.assertEqual(json.load(f)["num_episodes"], 25)
+    self.assertEqual(metadata["parent"]["source"], f"shipped {source}")
+    self.assertEqual(metadata["parent"]["command"],
+                     zoo.model_card(source).metadata["command"])
+
 
 if __name__ == "__main__":
   absltest.main()

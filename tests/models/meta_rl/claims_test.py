@@ -38,10 +38,11 @@ QUOTED = {
     "rl2.bandit_k10_n100": [("metrics", f"{k}_mean_total_reward", ".1f")
                             for k in ("agent", "thompson", "ucb1", "gittins")]
                            + [("training", "best_validation_reward", ".1f")],
-    "rl2.mdp_n10": [("metrics", f"{k}_mean_total_reward", ".1f")
-                    for k in ("agent", "psrl", "epsilon_greedy", "random", "greedy",
-                              "oracle")]
-                   + [("training", "best_validation_reward", ".1f")],
+    **{name: [("metrics", f"{k}_mean_total_reward", ".1f")
+              for k in ("agent", "psrl", "epsilon_greedy", "random", "greedy",
+                        "oracle")]
+       + [("training", "best_validation_reward", ".1f")]
+       for name in ("rl2.mdp_n10", "rl2.mdp_n25")},
     "l2rl.bandit_independent": [("metrics", f"{k}_regret", ".2f")
                                 for k in ("agent", "thompson", "ucb1", "gittins",
                                           "bayes_optimal")],
@@ -62,8 +63,12 @@ EXACT = {
 }
 # Steps of the recorded validation curve (`training.validation_rewards`) a card quotes
 # as "<reward, .1f> at step <step>".
-CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000),
+CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000), "rl2.mdp_n25": (250,),
                 "rl2.bandit_k10_n100": (1000, 5000, 8000)}
+
+# MDP agents whose card quotes the first episode's expected return (agent, PSRL,
+# epsilon-greedy) and the agent's range from this episode (1-based) on.
+EPISODE_RETURNS = {"rl2.mdp_n25": 8}
 
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
@@ -213,17 +218,29 @@ class ClaimsTest(parameterized.TestCase):
       elif config.env_kind == "mdp":
         total = ours["total_reward"].mean()
         self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=2)
-        score = lambda p: rollout.evaluate_policy(env, p, tasks)["total_reward"].mean()
         eps_tuned = float(metrics["epsilon_greedy_tuned"])
-        means = {"psrl": score(baselines.PSRL()),
-                 "epsilon_greedy": score(baselines.ModelBasedEpsilonGreedy(eps_tuned)),
-                 "greedy": score(baselines.ModelBasedEpsilonGreedy(0.0)),
-                 "random": score(baselines.RandomPolicy()),
-                 "oracle": score(baselines.ValueIterationOracle())}
+        runs = {"psrl": baselines.PSRL(),
+                "epsilon_greedy": baselines.ModelBasedEpsilonGreedy(eps_tuned),
+                "greedy": baselines.ModelBasedEpsilonGreedy(0.0),
+                "random": baselines.RandomPolicy(),
+                "oracle": baselines.ValueIterationOracle()}
+        runs = {k: rollout.evaluate_policy(env, p, tasks, keep=("mean_reward",))
+                for k, p in runs.items()}
+        means = {k: r["total_reward"].mean() for k, r in runs.items()}
         for key, mean in means.items():
           self.assertAlmostEqual(mean, metrics[f"{key}_mean_total_reward"], places=2,
                                  msg=key)
         outcomes = [total > means["psrl"], total > means["epsilon_greedy"]]
+        if name in EPISODE_RETURNS:
+          # The per-episode expected returns the card quotes (its plot's curves).
+          per_episode = {k: r["mean_reward"].reshape(num, env.num_episodes, -1).sum(
+              -1).mean(0) for k, r in dict(runs, agent=ours).items()}
+          first = {k: f"{v[0]:.1f}" for k, v in per_episode.items()}
+          later = per_episode["agent"][EPISODE_RETURNS[name] - 1:]
+          text = " ".join(zoo.get_spec(name).deviations)
+          self.assertIn(f"({first['agent']} against {first['psrl']} and "
+                        f"{first['epsilon_greedy']})", text)
+          self.assertIn(f"at {later.min():.1f}-{later.max():.1f} per episode", text)
     recorded = [c["holds"] for c in metadata.get("claims", [])]
     self.assertEqual([bool(o) for o in outcomes], recorded)
     if name in CLAIMS_HOLD:
