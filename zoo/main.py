@@ -64,7 +64,9 @@ flags.DEFINE_string("export_dir", None,
 flags.DEFINE_string("init_checkpoint", None,
                     "finetune/evaluate: an exported checkpoint folder (with "
                     "config.json, metadata.json, model.weights.h5) to start from "
-                    "instead of the shipped one.")
+                    "instead of the shipped one. Another model's exported folder "
+                    "(named by its model) warm-starts this one: its weights, this "
+                    "model's registered config.")
 flags.DEFINE_integer("num_tasks", None, "evaluate: test tasks (default: the config's).",
                      lower_bound=1)
 flags.DEFINE_integer("num_validation_tasks", None,
@@ -179,6 +181,12 @@ class _Plan:
         raise zoo.CheckpointError(
             f"--init_checkpoint={folder} has no {checkpoints.CONFIG_FILE}; give an "
             "exported checkpoint folder (e.g. MODEL_DIR/export/<name>)")
+      source = os.path.basename(os.path.realpath(folder))
+      if source != name and source in zoo.list_models():
+        # A warm start from another model's export (the folder is named by its
+        # model): this model's registered config with the overrides, and that
+        # checkpoint's weights, which must fit this model's layers.
+        return zoo.get_config(name, pretrained=False, **self.overrides)
       import json  # pylint: disable=g-import-not-at-top
       with open(path) as f:
         base = configs.config_from_dict(type(zoo.get_spec(name).config), json.load(f))

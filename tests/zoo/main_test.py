@@ -152,6 +152,36 @@ class FinetuneLineageTest(absltest.TestCase):
     self.assertEqual(metadata["parent"]["command"],
                      zoo.model_card(source).metadata["command"])
 
+  def test_a_warm_start_takes_this_models_config_and_refuses_unfit_weights(self):
+    import json  # pylint: disable=g-import-not-at-top
+    import zoo  # pylint: disable=g-import-not-at-top
+    name = "rl2.mdp_n25"
+    root = self.create_tempdir().full_path
+    args = ["--mode=finetune", f"--model={name}", f"--model_dir={root}/m",
+            f"--export_dir={root}/export", "--train_steps=1",
+            "--params_override=batch_size=4,num_validation_tasks=4",
+            "--noevaluate_after_train"]
+    # Another model's folder gives its weights only: no override of num_episodes is
+    # needed, the config is rl2.mdp_n25's own.
+    result = cli_util.run_cli(
+        args + [f"--init_checkpoint={zoo.CheckpointStore().path('rl2.mdp_n10')}"],
+        cwd=root)
+    self.assertEqual(result.returncode, 0, msg=result.stderr[-2000:])
+    with open(os.path.join(root, "export", name, "config.json")) as f:
+      config = json.load(f)
+    self.assertEqual(config["num_episodes"], 25)
+    self.assertEqual(config["entropy_coef"], zoo.get_spec(name).config.entropy_coef)
+    # A bandit agent's weights do not fit an MDP agent: a clear error, nothing written.
+    bandit = zoo.CheckpointStore().path("rl2.bandit_k5_n10")
+    result = cli_util.run_cli(
+        [a.replace(f"{root}/", f"{root}/b_") for a in args]
+        + [f"--init_checkpoint={bandit}"], cwd=root)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn("rl2.bandit_k5_n10", result.stderr)
+    self.assertNotIn("Traceback", result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(root, "b_m")))
+    self.assertFalse(os.path.exists(os.path.join(root, "b_export")))
+
 
 if __name__ == "__main__":
   absltest.main()
