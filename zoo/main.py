@@ -65,8 +65,8 @@ flags.DEFINE_string("init_checkpoint", None,
                     "finetune/evaluate: an exported checkpoint folder (with "
                     "config.json, metadata.json, model.weights.h5) to start from "
                     "instead of the shipped one. Another model's exported folder "
-                    "(named by its model) warm-starts this one: its weights, this "
-                    "model's registered config.")
+                    "warm-starts this one: its weights, this model's registered "
+                    "config.")
 flags.DEFINE_integer("num_tasks", None, "evaluate: test tasks (default: the config's).",
                      lower_bound=1)
 flags.DEFINE_integer("num_validation_tasks", None,
@@ -181,11 +181,11 @@ class _Plan:
         raise zoo.CheckpointError(
             f"--init_checkpoint={folder} has no {checkpoints.CONFIG_FILE}; give an "
             "exported checkpoint folder (e.g. MODEL_DIR/export/<name>)")
-      source = os.path.basename(os.path.realpath(folder))
-      if source != name and source in zoo.list_models():
-        # A warm start from another model's export (the folder is named by its
-        # model): this model's registered config with the overrides, and that
-        # checkpoint's weights, which must fit this model's layers.
+      source = _folder_model(folder)
+      if source is not None and source != name:
+        # A warm start from another model's export: this model's registered config
+        # with the overrides, and that checkpoint's weights, which must fit this
+        # model's layers.
         return zoo.get_config(name, pretrained=False, **self.overrides)
       import json  # pylint: disable=g-import-not-at-top
       with open(path) as f:
@@ -198,6 +198,25 @@ class _Plan:
           "EXPORTED_FOLDER or use --mode=train")
     pretrained = self.mode not in ("train", "info", "list") and has_shipped
     return zoo.get_config(name, pretrained=pretrained, **self.overrides)
+
+
+def _folder_model(folder):
+  """The registered model an exported folder holds: the `--model` of the run that
+  wrote it (its metadata's flags), else the folder's name (exports are laid out as
+  EXPORT_DIR/<model>); None if neither names a registered model."""
+  import json  # pylint: disable=g-import-not-at-top
+  import zoo  # pylint: disable=g-import-not-at-top
+  from zoo import checkpoints  # pylint: disable=g-import-not-at-top
+  registered = set(zoo.list_models())
+  try:
+    with open(os.path.join(folder, checkpoints.METADATA_FILE)) as f:
+      recorded = json.load(f).get("flags", {}).get("model")
+  except (OSError, ValueError, AttributeError):
+    recorded = None
+  if recorded in registered:
+    return recorded
+  named = os.path.basename(os.path.realpath(folder))
+  return named if named in registered else None
 
 
 def _load_pretrained(name, config):

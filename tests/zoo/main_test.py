@@ -2,6 +2,7 @@
 fine-tune's lineage work."""
 
 import os
+import shutil
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -171,16 +172,21 @@ class FinetuneLineageTest(absltest.TestCase):
       config = json.load(f)
     self.assertEqual(config["num_episodes"], 25)
     self.assertEqual(config["entropy_coef"], zoo.get_spec(name).config.entropy_coef)
-    # A bandit agent's weights do not fit an MDP agent: a clear error, nothing written.
+    # A bandit agent's weights do not fit an MDP agent: a clear error, nothing written,
+    # also when its folder was renamed (the folder's metadata names its model).
     bandit = zoo.CheckpointStore().path("rl2.bandit_k5_n10")
-    result = cli_util.run_cli(
-        [a.replace(f"{root}/", f"{root}/b_") for a in args]
-        + [f"--init_checkpoint={bandit}"], cwd=root)
-    self.assertNotEqual(result.returncode, 0)
-    self.assertIn("rl2.bandit_k5_n10", result.stderr)
-    self.assertNotIn("Traceback", result.stderr)
-    self.assertFalse(os.path.exists(os.path.join(root, "b_m")))
-    self.assertFalse(os.path.exists(os.path.join(root, "b_export")))
+    renamed = os.path.join(root, "my_agent")
+    shutil.copytree(bandit, renamed)
+    for tag, folder in (("b", bandit), ("c", renamed)):
+      result = cli_util.run_cli(
+          [a.replace(f"{root}/", f"{root}/{tag}_") for a in args]
+          + [f"--init_checkpoint={folder}"], cwd=root)
+      self.assertNotEqual(result.returncode, 0, msg=tag)
+      self.assertIn(folder, result.stderr)
+      self.assertIn("does not fit the model", result.stderr)
+      self.assertNotIn("Traceback", result.stderr)
+      self.assertFalse(os.path.exists(os.path.join(root, f"{tag}_m")))
+      self.assertFalse(os.path.exists(os.path.join(root, f"{tag}_export")))
 
 
 if __name__ == "__main__":
