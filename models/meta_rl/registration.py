@@ -1,5 +1,7 @@
 """The registered meta-RL variants: `rl2.*` (Duan et al.) and `l2rl.*` (Wang et al.)."""
 
+import dataclasses
+
 from models.meta_rl import config as config_lib
 from models.meta_rl import evaluate
 from models.meta_rl import model
@@ -76,12 +78,16 @@ MDP_N10 = config_lib.MetaRLConfig(
     algorithm="a2c", ppo_epochs=1, batch_size=256, gamma=0.95, lr_schedule="cosine",
     entropy_coef=0.02, entropy_final=0.0, reward_scale=0.1, train_steps=8000,
     validate_every=250, num_validation_tasks=300)
-MDP_N25 = config_lib.MetaRLConfig(
-    env_kind="mdp", num_episodes=25, cell="gru", units=128, embed_units=64,
-    algorithm="a2c", ppo_epochs=1, batch_size=256, gamma=0.95, lr_schedule="cosine",
-    entropy_coef=0.005, entropy_final=0.0, reward_scale=0.1, learning_rate=1e-3,
-    train_reward="expected", train_steps=3000, validate_every=250,
-    num_validation_tasks=500)
+# The n=10 agent's layers (so its weights warm-start this one) on 25-episode trials.
+MDP_N25 = dataclasses.replace(
+    MDP_N10, num_episodes=25, entropy_coef=0.005, learning_rate=1e-3,
+    train_reward="expected", train_steps=3000, num_validation_tasks=500)
+# How both MDP agents' learner and network differ from the paper's (the end of a
+# sentence that gives the A2C settings).
+_MDP_LEARNER = (
+    "instead of the paper's first-order TRPO (no weight normalisation), and not PPO; "
+    "GRU of 128 units (paper: 256) after a ReLU embedding of 64 units of the input "
+    "(one-hot state, one-hot previous action, previous reward, done flag, t / T).")
 
 _L2RL = dict(cell="lstm", units=128, algorithm="ppo", ppo_epochs=3, batch_size=256,
              gamma=0.9, learning_rate=3e-3, value_coef=0.5, entropy_coef=0.003,
@@ -158,10 +164,7 @@ _register("rl2.mdp_n10", MDP_N10,
           RL2_PAPER, RL2_DEVIATIONS[2:] + (
               "Trained by A2C (one gradient step per batch of 256 trials, entropy "
               "weight 0.02 decaying linearly to 0, rewards scaled by 0.1 in the "
-              "returns) instead of the paper's first-order TRPO (no weight "
-              "normalisation), and not PPO; GRU of 128 units (paper: 256) after a ReLU "
-              "embedding of 64 units of the input (one-hot state, one-hot previous "
-              "action, previous reward, done flag, t / T).",
+              "returns) " + _MDP_LEARNER,
               "8000 steps (205M environment steps; 56 minutes on 2 cores shared with "
               "other training runs); best validation reward 131.8 at step 8000, the "
               "weights shipped. Earlier probes (A2C with entropy 0.01 or 0.03, no "
@@ -196,10 +199,7 @@ _register("rl2.mdp_n25", MDP_N25,
               "Trained by A2C (one gradient step per batch of 256 trials, entropy "
               "weight 0.005 decaying linearly to 0, rewards scaled by 0.1 in the "
               "returns, expected rewards E[r | s, a] in place of the sampled ones) "
-              "instead of the paper's first-order TRPO (no weight normalisation), and "
-              "not PPO; GRU of 128 units (paper: 256) after a ReLU embedding of 64 "
-              "units of the input (one-hot state, one-hot previous action, previous "
-              "reward, done flag, t / T).",
+              + _MDP_LEARNER,
               "3000 steps (192M environment steps; 23 minutes on 2 cores); best "
               "validation reward (500 MDPs, expected reward) 341.0 at step 2750, the "
               "weights shipped. The fine-tune did not move the agent: 340.0 at step "
