@@ -28,6 +28,7 @@ __all__ = [
     "PAPER_BANDITS",
     "PAPER_MDPS",
     "bandit_table",
+    "episode_returns",
     "evaluate",
     "stay_probabilities",
     "tuned_bandit_baselines",
@@ -468,6 +469,13 @@ def _stay_plot(path, stats, title):
   return evaluation._save(fig, path)  # pylint: disable=protected-access
 
 
+def episode_returns(mean_reward, num_episodes: int):
+  """`[N, num_episodes]` expected return of each episode of each trial, from the
+  per-step expected rewards `[N, T]` of `rollout.evaluate_policy`."""
+  mean_reward = np.asarray(mean_reward)
+  return mean_reward.reshape(mean_reward.shape[0], num_episodes, -1).sum(-1)
+
+
 def _evaluate_mdp(net, config, context, name):
   env = config.env()
   test, val, num, num_val = _tasks(env, context, config)
@@ -511,8 +519,8 @@ def _evaluate_mdp(net, config, context, name):
     metrics[f"{'agent' if k == agent else k}_mean_total_reward"] = v
   curves = {}
   for k in (agent, "psrl", "epsilon_greedy", "oracle", "random"):
-    per_episode = results[k]["mean_reward"].reshape(num, env.num_episodes, -1).sum(-1)
-    mean, se = evaluation.mean_stderr(per_episode)
+    mean, se = evaluation.mean_stderr(episode_returns(results[k]["mean_reward"],
+                                                      env.num_episodes))
     curves[LABELS.get(k, k)] = (np.arange(1, env.num_episodes + 1), mean, se)
   plot = evaluation.plot_curves(
       os.path.join(context.output_dir, f"{name}_episode_return.png"), curves,

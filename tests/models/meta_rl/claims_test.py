@@ -233,13 +233,15 @@ class ClaimsTest(parameterized.TestCase):
         outcomes = [total > means["psrl"], total > means["epsilon_greedy"]]
         if name in EPISODE_RETURNS:
           # The per-episode expected returns the card quotes (its plot's curves).
-          per_episode = {k: r["mean_reward"].reshape(num, env.num_episodes, -1).sum(
-              -1).mean(0) for k, r in dict(runs, agent=ours).items()}
+          per_episode = {k: evaluate.episode_returns(r["mean_reward"],
+                                                     env.num_episodes).mean(0)
+                         for k, r in (("agent", ours), ("psrl", runs["psrl"]),
+                                      ("eps", runs["epsilon_greedy"]))}
           first = {k: f"{v[0]:.1f}" for k, v in per_episode.items()}
           later = per_episode["agent"][EPISODE_RETURNS[name] - 1:]
           text = " ".join(zoo.get_spec(name).deviations)
           self.assertIn(f"({first['agent']} against {first['psrl']} and "
-                        f"{first['epsilon_greedy']})", text)
+                        f"{first['eps']})", text)
           self.assertIn(f"at {later.min():.1f}-{later.max():.1f} per episode", text)
     recorded = [c["holds"] for c in metadata.get("claims", [])]
     self.assertEqual([bool(o) for o in outcomes], recorded)
