@@ -66,6 +66,9 @@ EXACT = {
 CURVE_POINTS = {"l2rl.bandit_dependent": (250, 1000, 2000), "rl2.mdp_n25": (250,),
                 "rl2.bandit_k10_n100": (1000, 5000, 8000)}
 
+# Cards that quote the range of their run's validation rewards ("between A and B").
+VALIDATION_RANGE = {"rl2.mdp_n25"}
+
 # MDP agents whose card quotes the first episode's expected return (agent, PSRL,
 # epsilon-greedy) and the agent's range from this episode (1-based) on.
 EPISODE_RETURNS = {"rl2.mdp_n25": 8}
@@ -114,6 +117,9 @@ class ClaimsTest(parameterized.TestCase):
     curve = dict(metadata["training"].get("validation_rewards", []))
     for step in CURVE_POINTS.get(name, ()):
       self.assertIn(f"{curve[step]:.1f} at step {step}", text, step)
+    if name in VALIDATION_RANGE:
+      self.assertIn(f"between {min(curve.values()):.1f} and "
+                    f"{max(curve.values()):.1f}", text)
 
   @parameterized.parameters(*(zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
                               + zoo.list_models("snail.bandit_*")))
