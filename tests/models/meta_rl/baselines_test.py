@@ -1,5 +1,7 @@
 """Baselines on cases with known answers."""
 
+import math
+
 from absl.testing import absltest
 import numpy as np
 import tensorflow as tf
@@ -110,6 +112,76 @@ class BayesOptimalTest(absltest.TestCase):
       self.assertGreater(diff.mean(), -2 * diff.std() / np.sqrt(len(diff)), other)
     # Thompson sampling explores far too much at 20 pulls (about 0.5 more regret).
     self.assertGreater(diff.mean(), 20 * diff.std() / np.sqrt(len(diff)))
+
+  def test_excess_regret_is_the_exact_gap_in_expectation(self):
+    # Every reward sequence, weighted by its probability under the uniform prior
+    # (per arm s! f! / (n + 1)!): the mean excess equals V* - E[total reward] for an
+    # open-loop and a closed-loop policy, to float precision.
+    horizon = 6
+    optimum = baselines.BayesOptimal.expected_total_reward(horizon)
+    policies = {
+        "alternate": lambda t, actions, rewards: t % 2,
+        "win-stay, lose-shift": lambda t, actions, rewards: (
+            0 if t == 0 else actions[-1] if rewards[-1] else 1 - actions[-1]),
+    }
+    for name, policy in policies.items():
+      paths, weights = [], []
+      for bits in range(2 ** horizon):
+        rewards = [(bits >> t) & 1 for t in range(horizon)]
+        actions = []
+        for t in range(horizon):
+          actions.append(policy(t, actions, rewards[:t]))
+        weight = 1.0
+        for arm in (0, 1):
+          s = sum(r for a, r in zip(actions, rewards) if a == arm)
+          f = sum(1 - r for a, r in zip(actions, rewards) if a == arm)
+          weight *= math.factorial(s) * math.factorial(f) / math.factorial(s + f + 1)
+        paths.append((actions, rewards))
+        weights.append(weight)
+      weights = np.array(weights)
+      self.assertAlmostEqual(weights.sum(), 1.0, places=12)
+      actions, rewards = (np.array(x) for x in zip(*paths))
+      excess = baselines.bayes_excess_regret(actions, rewards, horizon)
+      expected_total = float(weights @ rewards.sum(1))
+      self.assertGreater(optimum - expected_total, 0.05, name)
+      self.assertAlmostEqual(float(weights @ excess), optimum - expected_total,
+                             places=5, msg=name)
+
+  def test_excess_regret_ranks_policies_with_less_noise(self):
+    # On tasks from the prior: zero for the optimal policy; for others an unbiased
+    # estimate of the regret gap, with a standard error well below that of the
+    # sampled regrets' paired difference.
+    horizon = 20
+    env = envs.BernoulliBandit(num_arms=2, num_pulls=horizon)
+    task = env.sample_batch([5, 6], 20000)
+    keep = ("action", "reward", "mean_reward", "best_mean")
+    run = lambda pol: rollout.evaluate_policy(env, pol, task, keep=keep)
+    excess = lambda out: baselines.bayes_excess_regret(out["action"], out["reward"],
+                                                       horizon)
+    regret = lambda out: (out["best_mean"] - out["mean_reward"]).sum(1)
+    bayes = run(baselines.BayesOptimal(horizon))
+    np.testing.assert_allclose(excess(bayes), 0.0, atol=1e-6)
+    optimum = baselines.BayesOptimal.expected_total_reward(horizon)
+    se = lambda x: x.std(ddof=1) / np.sqrt(len(x))
+    random = excess(run(baselines.RandomPolicy()))
+    self.assertLess(abs(random.mean() - (optimum - horizon / 2)), 4 * se(random))
+    for other in (baselines.UCB1(0.2), baselines.Thompson(), baselines.Greedy()):
+      out = run(other)
+      ours, sampled = excess(out), regret(out) - regret(bayes)
+      self.assertLess(abs(ours.mean() - sampled.mean()),
+                      4 * np.hypot(se(ours), se(sampled)), other)
+      self.assertLess(se(ours), se(sampled) / 2, other)
+
+  def test_excess_regret_bad_input(self):
+    ok = np.zeros((2, 3), np.int32)
+    with self.assertRaisesRegex(ValueError, "both be"):
+      baselines.bayes_excess_regret(ok, ok[:, :2], 5)
+    with self.assertRaisesRegex(ValueError, "more than the horizon 2"):
+      baselines.bayes_excess_regret(ok, ok, 2)
+    with self.assertRaisesRegex(ValueError, "two arms"):
+      baselines.bayes_excess_regret(ok + 2, ok, 5)
+    with self.assertRaisesRegex(ValueError, "0/1 rewards"):
+      baselines.bayes_excess_regret(ok, ok + 0.5, 5)
 
   def test_bad_input(self):
     with self.assertRaisesRegex(ValueError, "horizon"):

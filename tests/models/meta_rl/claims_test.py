@@ -73,6 +73,11 @@ VALIDATION_RANGE = {"rl2.mdp_n25"}
 # epsilon-greedy) and the agent's range from this episode (1-based) on.
 EPISODE_RETURNS = {"rl2.mdp_n25": 8}
 
+# Two-armed agents whose card quotes the expected regret above the Bayes optimum
+# (`baselines.bayes_excess_regret`) of these methods and the agent's losses after
+# this pull.
+EXCESS_REGRET = {"l2rl.bandit_independent": (("ucb1", "gittins", "thompson"), 40)}
+
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
 BEATS_INDEPENDENT_BASELINES = {"l2rl.bandit_dependent"}
@@ -133,8 +138,8 @@ class ClaimsTest(parameterized.TestCase):
     self.assertNotIn(f"epochs of {other}", text)
     self.assertIn("TRPO" if name.startswith(("rl2.", "snail.")) else "RMSprop", text)
 
-  def _bandit(self, config, env, tasks, ours, metrics):
-    keep = ("mean_reward", "best_mean")
+  def _bandit(self, name, config, env, tasks, ours, metrics):
+    keep = ("mean_reward", "best_mean", "action", "reward")
     total = ours["total_reward"].mean()
     self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=3)
     run = lambda p: rollout.evaluate_policy(env, p, tasks, keep=keep)
@@ -160,7 +165,42 @@ class ClaimsTest(parameterized.TestCase):
         self.assertAlmostEqual(_regret(at_gamma), metrics["gittins_at_gamma_regret"],
                                places=3)
       outcomes += [_regret(ours) < _regret(ts), _regret(ours) < _regret(ucb)]
+      if name in EXCESS_REGRET:
+        self._excess_regret(name, env, ours, {"ucb1": ucb, "gittins": gittins,
+                                              "thompson": ts})
     return outcomes
+
+  def _excess_regret(self, name, env, ours, runs):
+    methods, late = EXCESS_REGRET[name]
+    text = " ".join(zoo.get_spec(name).deviations)
+    excess = lambda out, **kw: baselines.bayes_excess_regret(
+        out["action"], out["reward"], env.num_pulls, **kw)
+    floor = baselines.BayesOptimal.expected_regret(env.num_pulls)
+    terms = excess(ours, per_pull=True)
+    agent = terms.sum(1)
+    quote = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1) / np.sqrt(len(v)):.3f}"
+    self.assertIn(f"the agent's regret above the optimum is {quote(agent)}", text)
+    for key in methods:
+      self.assertIn(quote(excess(runs[key])), text, key)
+    ucb = excess(runs["ucb1"])
+    self.assertIn(f"expected regret {floor + agent.mean():.3f} for the agent against "
+                  f"{floor + ucb.mean():.3f} for UCB1, the agent "
+                  f"{quote(agent - ucb)} behind it", text)
+    self.assertGreater(agent.mean(), ucb.mean())
+    # Where the late losses fall: pulls of the arm with the lower posterior mean.
+    counts = np.zeros(terms.shape + (2, 2))  # [N, T, arm, (successes, failures)]
+    rows = np.arange(len(terms))
+    for t in range(1, terms.shape[1]):
+      counts[:, t] = counts[:, t - 1]
+      counts[rows, t, ours["action"][:, t - 1], 1 - ours["reward"][:, t - 1].astype(
+          int)] += 1
+    mean = (counts[..., 0] + 1) / (counts.sum(-1) + 2)  # [N, T, arm]
+    chosen = np.take_along_axis(mean, ours["action"][..., None], -1)[..., 0]
+    lower = chosen < mean.sum(-1) - chosen - 1e-12
+    after = terms[:, late:].sum()
+    self.assertIn(f"{after / len(terms):.3f} of its {agent.mean():.3f} after pull "
+                  f"{late}, of that {terms[:, late:][lower[:, late:]].sum() / after:.0%}"
+                  " on pulls of the arm with the lower posterior mean", text)
 
   @parameterized.parameters(*SHIPPED)
   def test_recorded_metrics_and_claims_reproduce(self, name):
@@ -196,12 +236,13 @@ class ClaimsTest(parameterized.TestCase):
       env = config.env()
       tasks = env.sample_tasks(envs.test_seeds(env, 0, num))
       keep = ("action", "reward", "mean_reward", "common") if (
-          config.env_kind == "two_step") else ("action", "mean_reward", "best_mean")
+          config.env_kind == "two_step") else ("action", "reward", "mean_reward",
+                                               "best_mean")
       if config.env_kind == "mdp":
         keep = ("action", "mean_reward")
       ours = rollout.evaluate_policy(env, agent, tasks, keep=keep)
       if config.env_kind == "bandit":
-        outcomes = self._bandit(config, env, tasks, ours, metrics)
+        outcomes = self._bandit(name, config, env, tasks, ours, metrics)
       elif config.env_kind == "informative_arm":
         target = tasks["target"].numpy()
         first = np.mean(ours["action"][:, 0] == 10)
