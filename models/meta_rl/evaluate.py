@@ -98,7 +98,7 @@ def tuned_bandit_baselines(env, val_tasks, log=print) -> dict:
 
 def _run(env, policies: dict, tasks, seed: int) -> dict:
   keep = ("mean_reward",) + (("best_mean", "action", "reward") if env.obs_dim == 0
-                             else ())
+                             else ("state", "action"))
   return {name: rollout.evaluate_policy(env, policy, tasks, seed=seed, keep=keep)
           for name, (policy, _) in policies.items()}
 
@@ -515,6 +515,36 @@ def episode_returns(mean_reward, num_episodes: int):
   return mean_reward.reshape(mean_reward.shape[0], num_episodes, -1).sum(-1)
 
 
+def pairs_tried(state, action, num_states: int, num_actions: int) -> np.ndarray:
+  """`[N]` how many distinct state-action pairs each trial tried, from the states and
+  actions `[N, T]` of `rollout.evaluate_policy`."""
+  pair = np.asarray(state) * num_actions + np.asarray(action)
+  seen = np.zeros((pair.shape[0], num_states * num_actions), bool)
+  seen[np.arange(pair.shape[0])[:, None], pair] = True
+  return seen.sum(1)
+
+
+def exploration_table(results: dict, env, title: str) -> tuple:
+  """Tabular MDPs: per method, the state-action pairs a trial tries and the expected
+  return of its first and last episode.
+
+  Returns:
+    (table text, {name: pairs tried `[N]`}).
+  """
+  tried = {k: pairs_tried(r["state"], r["action"], env.num_states, env.num_actions)
+           for k, r in results.items()}
+  rows = []
+  for k, r in results.items():
+    mean, se = evaluation.mean_stderr(tried[k])
+    returns = episode_returns(r["mean_reward"], env.num_episodes).mean(0)
+    rows.append([LABELS.get(k, k), float(mean), float(se), float(returns[0]),
+                 float(returns[-1])])
+  table = evaluation.format_table(
+      ["method", f"pairs tried (of {env.num_states * env.num_actions})", "s.e.",
+       "first episode", "last episode"], rows, title=title)
+  return table, tried
+
+
 def _evaluate_mdp(net, config, context, name):
   env = config.env()
   test, val, num, num_val = _tasks(env, context, config)
@@ -556,6 +586,12 @@ def _evaluate_mdp(net, config, context, name):
              "epsilon_greedy_tuned": eps}
   for k, v in means.items():
     metrics[f"{'agent' if k == agent else k}_mean_total_reward"] = v
+  explored, tried = exploration_table(
+      results, env, title=(f"{name}: distinct state-action pairs tried per trial and "
+                           "expected return of the first and last episode (same "
+                           "MDPs)"))
+  for k, v in tried.items():
+    metrics[f"{'agent' if k == agent else k}_pairs_tried"] = float(v.mean())
   curves = {}
   for k in (agent, "psrl", "epsilon_greedy", "oracle", "random"):
     mean, se = evaluation.mean_stderr(episode_returns(results[k]["mean_reward"],
@@ -565,8 +601,8 @@ def _evaluate_mdp(net, config, context, name):
       os.path.join(context.output_dir, f"{name}_episode_return.png"), curves,
       title=f"{name}: expected return per episode", xlabel="episode of the trial",
       ylabel="expected return (mean ± s.e.)")
-  return evaluation.Report(model=name, tables=[table], claims=claims, metrics=metrics,
-                           plots=[plot])
+  return evaluation.Report(model=name, tables=[table, explored], claims=claims,
+                           metrics=metrics, plots=[plot])
 
 
 def evaluate(net, config, context: evaluation.EvalContext) -> evaluation.Report:

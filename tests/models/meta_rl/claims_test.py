@@ -78,6 +78,10 @@ EPISODE_RETURNS = {"rl2.mdp_n25": 8}
 # this pull.
 EXCESS_REGRET = {"l2rl.bandit_independent": (("ucb1", "gittins", "thompson"), 40)}
 
+# MDP agents whose card quotes the exploration table of `--mode=evaluate`: pairs
+# tried and last-episode returns of the agent, epsilon-greedy, greedy and PSRL.
+PAIRS_TRIED = {"rl2.mdp_n10", "rl2.mdp_n25"}
+
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
 BEATS_INDEPENDENT_BASELINES = {"l2rl.bandit_dependent"}
@@ -239,7 +243,7 @@ class ClaimsTest(parameterized.TestCase):
           config.env_kind == "two_step") else ("action", "reward", "mean_reward",
                                                "best_mean")
       if config.env_kind == "mdp":
-        keep = ("action", "mean_reward")
+        keep = ("state", "action", "mean_reward")
       ours = rollout.evaluate_policy(env, agent, tasks, keep=keep)
       if config.env_kind == "bandit":
         outcomes = self._bandit(name, config, env, tasks, ours, metrics)
@@ -271,7 +275,8 @@ class ClaimsTest(parameterized.TestCase):
                 "greedy": baselines.ModelBasedEpsilonGreedy(0.0),
                 "random": baselines.RandomPolicy(),
                 "oracle": baselines.ValueIterationOracle()}
-        runs = {k: rollout.evaluate_policy(env, p, tasks, keep=("mean_reward",))
+        runs = {k: rollout.evaluate_policy(env, p, tasks,
+                                           keep=("state", "action", "mean_reward"))
                 for k, p in runs.items()}
         means = {k: r["total_reward"].mean() for k, r in runs.items()}
         for key, mean in means.items():
@@ -290,10 +295,33 @@ class ClaimsTest(parameterized.TestCase):
           self.assertIn(f"({first['agent']} against {first['psrl']} and "
                         f"{first['eps']})", text)
           self.assertIn(f"at {later.min():.1f}-{later.max():.1f} per episode", text)
+        if name in PAIRS_TRIED:
+          self._pairs_tried(name, env, dict(runs, agent=ours))
     recorded = [c["holds"] for c in metadata.get("claims", [])]
     self.assertEqual([bool(o) for o in outcomes], recorded)
     if name in CLAIMS_HOLD:
       self.assertTrue(recorded and all(recorded), recorded)
+
+  def _pairs_tried(self, name, env, runs):
+    text = " ".join(zoo.get_spec(name).deviations)
+    order = ("agent", "epsilon_greedy", "greedy", "psrl")
+    tried = {k: evaluate.pairs_tried(runs[k]["state"], runs[k]["action"],
+                                     env.num_states, env.num_actions).mean()
+             for k in runs}
+    last = {k: evaluate.episode_returns(r["mean_reward"], env.num_episodes)[:, -1]
+            .mean() for k, r in runs.items()}
+    t, r = ([f"{d[k]:.1f}" for k in order] for d in (tried, last))
+    self.assertIn(
+        f"tries {t[0]} of the {env.num_states * env.num_actions} state-action pairs "
+        f"on average, against {t[1]} for the epsilon-greedy learner, {t[2]} for the "
+        f"greedy one and {t[3]} for PSRL, and its last episode returns {r[0]} "
+        f"against their {r[1]}, {r[2]} and {r[3]}.", text)
+    # The sentence that reads them: greedy tries a few more pairs and earns 4 to 5
+    # more at the end; random play tries most pairs and earns 10 per episode.
+    self.assertBetween(tried["greedy"] - tried["agent"], 0.0, 10.0)
+    self.assertBetween(last["greedy"] - last["agent"], 4.0, 5.0)
+    self.assertGreater(tried["random"], 0.8 * env.num_states * env.num_actions)
+    self.assertEqual(f"{last['random']:.0f}", "10")
 
   @parameterized.parameters(*[(n,) for n in sorted(CLAIMS_HOLD)
                               if zoo.get_config(n).claim_paper_value is not None])

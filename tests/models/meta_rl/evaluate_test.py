@@ -1,0 +1,36 @@
+"""The evaluation's helpers on small cases with known answers."""
+
+from absl.testing import absltest
+import numpy as np
+
+from models.meta_rl import baselines
+from models.meta_rl import envs
+from models.meta_rl import evaluate
+from models.meta_rl import rollout
+
+
+class PairsTriedTest(absltest.TestCase):
+
+  def test_hand_cases(self):
+    state = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])
+    action = np.array([[0, 0, 2, 2], [0, 0, 1, 2]])
+    np.testing.assert_array_equal(evaluate.pairs_tried(state, action, 2, 3), [2, 4])
+
+  def test_against_sets_on_real_rollouts(self):
+    env = envs.TabularMDP(num_episodes=3)
+    tasks = env.sample_tasks(env.seeds("validation", 0, 20))
+    keep = ("state", "action", "mean_reward")
+    for policy in (baselines.RandomPolicy(), baselines.ValueIterationOracle()):
+      out = rollout.evaluate_policy(env, policy, tasks, keep=keep)
+      expected = [len(set(zip(s, a))) for s, a in zip(out["state"], out["action"])]
+      got = evaluate.pairs_tried(out["state"], out["action"], env.num_states,
+                                 env.num_actions)
+      np.testing.assert_array_equal(got, expected)
+      table, tried = evaluate.exploration_table({"x": out}, env, title="t")
+      np.testing.assert_array_equal(tried["x"], expected)
+      returns = evaluate.episode_returns(out["mean_reward"], env.num_episodes)
+      self.assertIn(f"{returns[:, -1].mean():.4g}", table)
+
+
+if __name__ == "__main__":
+  absltest.main()
