@@ -384,7 +384,7 @@ def bayes_excess_regret(actions, rewards, horizon: int,
     raise ValueError("bayes_excess_regret is for two arms: actions must be 0 or 1")
   if not np.all((rewards == 0) | (rewards == 1)):
     raise ValueError("bayes_excess_regret needs the observed 0/1 rewards")
-  gap = _two_arm_program(horizon)[2].astype(np.float64)
+  gap = _two_arm_program(horizon)[2]
   num = actions.shape[0]
   rows = np.arange(num)
   success = np.zeros((num, 2), np.int64)
@@ -393,7 +393,7 @@ def bayes_excess_regret(actions, rewards, horizon: int,
   for t in range(actions.shape[1]):
     a = actions[:, t].astype(np.int64)
     advantage = gap[count_state_index(success[:, 0], failure[:, 0], success[:, 1],
-                                      failure[:, 1])]  # Q*_0 - Q*_1
+                                      failure[:, 1])].astype(np.float64)  # Q0 - Q1
     terms[:, t] = np.where(a == 0, np.maximum(-advantage, 0.0),
                            np.maximum(advantage, 0.0))
     won = rewards[:, t] > 0.5
