@@ -436,6 +436,20 @@ def stay_probabilities(actions, states, rewards, common) -> dict:
   return out
 
 
+def stay_effects(probs) -> tuple:
+  """(transition x reward interaction, main reward effect), each `[M]` over the M
+  tasks where all four stay probabilities of `stay_probabilities` are defined.
+
+  Model-based signature: the reward effect flips with the transition type, i.e.
+  [P(C,R) - P(C,U)] - [P(R,R) - P(R,U)] > 0 (a model-free learner gives ~0).
+  """
+  valid = ~np.any(np.isnan(np.stack(list(probs.values()))), axis=0)
+  p = {k: v[valid] for k, v in probs.items()}
+  after_common = p[("common", "rewarded")] - p[("common", "unrewarded")]
+  after_rare = p[("rare", "rewarded")] - p[("rare", "unrewarded")]
+  return after_common - after_rare, 0.5 * (after_common + after_rare)
+
+
 def _evaluate_two_step(net, config, context, name):
   env = config.env()
   num = context.num_tasks or config.num_test_tasks
@@ -451,14 +465,7 @@ def _evaluate_two_step(net, config, context, name):
               f"{float(stats[(t, 'rewarded')][1]):.3f}",
            f"{float(stats[(t, 'unrewarded')][0]):.3f} ± "
            f"{float(stats[(t, 'unrewarded')][1]):.3f}"] for t in ("common", "rare")]
-  # Model-based signature: the reward effect flips with the transition type, i.e.
-  # [P(C,R) - P(C,U)] - [P(R,R) - P(R,U)] > 0 (a model-free learner gives ~0).
-  valid = ~np.any(np.isnan(np.stack(list(probs.values()))), axis=0)
-  p = {k: v[valid] for k, v in probs.items()}
-  interaction = ((p[("common", "rewarded")] - p[("common", "unrewarded")])
-                 - (p[("rare", "rewarded")] - p[("rare", "unrewarded")]))
-  reward_effect = 0.5 * ((p[("common", "rewarded")] - p[("common", "unrewarded")])
-                         + (p[("rare", "rewarded")] - p[("rare", "unrewarded")]))
+  interaction, reward_effect = stay_effects(probs)
   i_mean, i_se = (float(x) for x in evaluation.mean_stderr(interaction))
   r_mean, r_se = (float(x) for x in evaluation.mean_stderr(reward_effect))
   good_rate = float(np.mean(out["mean_reward"][:, 1::2]))

@@ -92,14 +92,9 @@ def _param(metrics, key):
 
 
 def _interaction(out):
-  """The two-step transition x reward interaction of the stay probabilities: mean
-  and standard error over the trials where all four are defined."""
-  probs = evaluate.stay_probabilities(out["action"], None, out["reward"],
-                                      out["common"])
-  valid = ~np.any(np.isnan(np.stack(list(probs.values()))), axis=0)
-  p = {k: v[valid] for k, v in probs.items()}
-  interaction = ((p[("common", "rewarded")] - p[("common", "unrewarded")])
-                 - (p[("rare", "rewarded")] - p[("rare", "unrewarded")]))
+  """The two-step transition x reward interaction: mean and standard error."""
+  interaction, _ = evaluate.stay_effects(evaluate.stay_probabilities(
+      out["action"], None, out["reward"], out["common"]))
   return interaction.mean(), interaction.std(ddof=1) / np.sqrt(len(interaction))
 
 
