@@ -28,7 +28,8 @@ Tabular MDPs (Duan et al. §4.2; `env` is a `TabularMDP`):
 Informative-arm bandit (Wang et al. §3.1.3): `InformativeArmOracle()`.
 
 `bayes_excess_regret(actions, rewards, horizon)` scores any two-armed policy's
-rollouts (an agent's too) against the Bayes optimum, pull by pull.
+rollouts (an agent's too) against the Bayes optimum, pull by pull; `two_arm_counts`
+gives the count state before each pull.
 
 Every policy is a small object with `initial_state(env, task)`, `step(state, inputs,
 seed)` and `extras = ()`; state is the sufficient statistics (success / failure counts,
@@ -63,6 +64,7 @@ __all__ = [
     "bayes_optimal_two_arms",
     "gittins_indices",
     "tune",
+    "two_arm_counts",
     "value_iteration",
 ]
 
@@ -350,6 +352,18 @@ def bayes_optimal_two_arms(horizon: int) -> tuple:
   return value, decision
 
 
+def two_arm_counts(actions, rewards) -> tuple:
+  """Each arm's (successes, failures) before each pull, `[N, T, 2]` int64 each, from
+  the arms pulled and the 0/1 rewards observed `[N, T]`."""
+  pulled = np.stack([np.asarray(actions) == 0, np.asarray(actions) == 1], -1)
+  won = (np.asarray(rewards) > 0.5)[..., None]
+  counts = []
+  for outcome in (pulled & won, pulled & ~won):
+    outcome = outcome.astype(np.int64)
+    counts.append(np.cumsum(outcome, axis=1) - outcome)
+  return tuple(counts)
+
+
 def bayes_excess_regret(actions, rewards, horizon: int,
                         per_pull: bool = False) -> np.ndarray:
   """Per task, how much expected reward each pull gave up against the Bayes-optimal
@@ -384,21 +398,12 @@ def bayes_excess_regret(actions, rewards, horizon: int,
     raise ValueError("bayes_excess_regret is for two arms: actions must be 0 or 1")
   if not np.all((rewards == 0) | (rewards == 1)):
     raise ValueError("bayes_excess_regret needs the observed 0/1 rewards")
-  gap = _two_arm_program(horizon)[2]
-  num = actions.shape[0]
-  rows = np.arange(num)
-  success = np.zeros((num, 2), np.int64)
-  failure = np.zeros((num, 2), np.int64)
-  terms = np.zeros(actions.shape)
-  for t in range(actions.shape[1]):
-    a = actions[:, t].astype(np.int64)
-    advantage = gap[count_state_index(success[:, 0], failure[:, 0], success[:, 1],
-                                      failure[:, 1])].astype(np.float64)  # Q0 - Q1
-    terms[:, t] = np.where(a == 0, np.maximum(-advantage, 0.0),
-                           np.maximum(advantage, 0.0))
-    won = rewards[:, t] > 0.5
-    success[rows, a] += won
-    failure[rows, a] += ~won
+  successes, failures = two_arm_counts(actions, rewards)
+  advantage = _two_arm_program(horizon)[2][count_state_index(
+      successes[..., 0], failures[..., 0], successes[..., 1],
+      failures[..., 1])].astype(np.float64)  # Q*_0 - Q*_1, [N, T]
+  terms = np.where(actions == 0, np.maximum(-advantage, 0.0),
+                   np.maximum(advantage, 0.0))
   return terms if per_pull else terms.sum(1)
 
 

@@ -65,6 +65,9 @@ LABELS = {"random": "random", "greedy": "greedy", "epsilon_greedy": "eps-greedy"
           "psrl": "PSRL", "oracle": "value iteration (true MDP)",
           "informative_oracle": "optimal (arm 11, then target)"}
 
+# The excess-regret table's late part: the pulls after this fraction of the horizon.
+LATE_FRACTION = 0.4
+
 EPSILONS = (0.01, 0.02, 0.05, 0.1, 0.2)
 UCB_CS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 GITTINS_DISCOUNTS = (0.8, 0.9, 0.95, 0.98, 0.99)
@@ -128,17 +131,44 @@ def bandit_table(results: dict, params: dict, agent: str, paper: dict, title: st
        "regret"], rows, title=title)
 
 
+def late_excess(actions, rewards, terms, start: int) -> tuple:
+  """Where a two-armed policy's excess regret falls late in the trial.
+
+  Args:
+    actions, rewards: `[N, T]` rollout arrays.
+    terms: `[N, T]` per-pull excess (`baselines.bayes_excess_regret(...,
+      per_pull=True)`).
+    start: pulls after this one count as late.
+
+  Returns:
+    (mean late excess per task, the share of it on pulls of the arm whose posterior
+    mean was lower; NaN where there is no late excess).
+  """
+  successes, failures = baselines.two_arm_counts(actions, rewards)
+  mean = (successes + 1.0) / (successes + failures + 2.0)  # [N, T, arm]
+  chosen = np.take_along_axis(mean, np.asarray(actions)[..., None], -1)[..., 0]
+  lower = chosen < mean.sum(-1) - chosen - 1e-12
+  late = terms[:, start:]
+  total = late.sum()
+  share = late[lower[:, start:]].sum() / total if total > 0 else float("nan")
+  return total / late.shape[0], share
+
+
 def excess_table(results: dict, params: dict, agent: str, horizon: int,
                  title: str) -> tuple:
   """Two-armed independent bandits: each method's expected regret above the
-  Bayes-optimal policy's (`baselines.bayes_excess_regret`, exact in expectation).
+  Bayes-optimal policy's (`baselines.bayes_excess_regret`, exact in expectation),
+  and how much of it comes late (after `LATE_FRACTION` of the horizon).
 
   Returns:
-    (table text, {name: per-task excess `[N]`}).
+    (table text, {name: per-pull excess `[N, T]`}).
   """
-  excess = {name: baselines.bayes_excess_regret(r["action"], r["reward"], horizon)
-            for name, r in results.items()}
+  terms = {name: baselines.bayes_excess_regret(r["action"], r["reward"], horizon,
+                                               per_pull=True)
+           for name, r in results.items()}
+  excess = {name: t.sum(1) for name, t in terms.items()}
   floor = baselines.BayesOptimal.expected_regret(horizon)
+  start = round(LATE_FRACTION * horizon)
   rows = []
   for name, values in excess.items():
     mean, se = evaluation.mean_stderr(values)
@@ -146,12 +176,16 @@ def excess_table(results: dict, params: dict, agent: str, horizon: int,
     if name != agent:
       d_mean, d_se = evaluation.mean_stderr(values - excess[agent])
       paired = f"{float(d_mean):+.3f} ± {float(d_se):.3f}"
+    late, share = late_excess(results[name]["action"], results[name]["reward"],
+                              terms[name], start)
     rows.append([LABELS.get(name, name), params.get(name, "-"), float(mean), float(se),
-                 paired, floor + float(mean)])
+                 paired, floor + float(mean), float(late),
+                 "-" if np.isnan(share) else f"{share:.0%}"])
   table = evaluation.format_table(
       ["method", "tuned", "regret above Bayes-optimal", "s.e.",
-       "this - agent (paired)", "expected regret"], rows, title=title)
-  return table, excess
+       "this - agent (paired)", "expected regret", f"after pull {start}",
+       "of that, on the lower-mean arm"], rows, title=title)
+  return table, terms
 
 
 def _agent_name(config) -> str:
@@ -272,7 +306,8 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
                "sampled regrets above)"))
     tables.append(text)
     for k, values in excess.items():
-      metrics[f"{'agent' if k == agent else k}_excess_regret"] = float(values.mean())
+      metrics[f"{'agent' if k == agent else k}_excess_regret"] = float(
+          values.sum(1).mean())
   for k in results:
     key_name = "agent" if k == agent else k
     metrics[f"{key_name}_mean_total_reward"] = means[k]

@@ -172,6 +172,11 @@ class BayesOptimalTest(absltest.TestCase):
                       4 * np.hypot(se(ours), se(sampled)), other)
       self.assertLess(se(ours), se(sampled) / 2, other)
 
+  def test_two_arm_counts_are_the_state_before_each_pull(self):
+    successes, failures = baselines.two_arm_counts([[0, 1, 1, 0]], [[1, 0, 1, 0]])
+    np.testing.assert_array_equal(successes[0], [[0, 0], [1, 0], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(failures[0], [[0, 0], [0, 0], [0, 1], [0, 1]])
+
   def test_excess_regret_bad_input(self):
     ok = np.zeros((2, 3), np.int32)
     with self.assertRaisesRegex(ValueError, "both be"):

@@ -32,5 +32,19 @@ class PairsTriedTest(absltest.TestCase):
       self.assertIn(f"{returns[:, -1].mean():.4g}", table)
 
 
+class LateExcessTest(absltest.TestCase):
+
+  def test_hand_case(self):
+    # Arm 0 wins, arm 1 loses; then the second pull is of arm 1 (posterior mean 1/2
+    # against arm 0's 2/3: the lower one) and the third of arm 0 (2/3 against 1/3).
+    late, share = evaluate.late_excess([[0, 1, 0]], [[1, 0, 1]],
+                                       np.array([[0.0, 0.5, 0.25]]), start=1)
+    self.assertAlmostEqual(late, 0.75)
+    self.assertAlmostEqual(share, 2 / 3)
+    late, share = evaluate.late_excess([[0, 1, 0]], [[1, 0, 1]], np.zeros((1, 3)), 1)
+    self.assertEqual(late, 0.0)
+    self.assertTrue(np.isnan(share))
+
+
 if __name__ == "__main__":
   absltest.main()
