@@ -8,6 +8,7 @@ recorded metrics must reproduce to float precision and every recorded claim outc
 claims hold, so a retrained checkpoint that loses one fails here.
 """
 
+import os
 import re
 
 from absl.testing import absltest
@@ -85,6 +86,32 @@ PAIRS_TRIED = {"rl2.mdp_n10", "rl2.mdp_n25"}
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
 BEATS_INDEPENDENT_BASELINES = {"l2rl.bandit_dependent"}
+
+
+def _readme() -> str:
+  """README.md (a data dependency of this test)."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(zoo.__file__)))
+  with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+    return f.read()
+
+
+def _readme_table(header_start: str) -> dict:
+  """The README table whose header row starts with `header_start`: {first cell:
+  the other cells}."""
+  lines = _readme().splitlines()
+  start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+  rows = {}
+  for line in lines[start + 2:]:
+    if not line.startswith("|"):
+      break
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    rows[cells[0]] = cells[1:]
+  return rows
+
+
+# The README's MDP exploration table: its header, and each model's two columns.
+README_MDP_TABLE = "| 1000 test MDPs | n=10: pairs tried"
+README_MDP_COLUMNS = {"rl2.mdp_n10": 0, "rl2.mdp_n25": 2}
 
 
 def _param(metrics, key):
@@ -200,6 +227,10 @@ class ClaimsTest(parameterized.TestCase):
                   f"{floor + ucb.mean():.3f} for UCB1, the agent "
                   f"{quote(agent - ucb)} behind it", text)
     self.assertGreater(agent.mean(), ucb.mean())
+    # The README's paragraph quotes the same numbers.
+    self.assertIn(f"the agent is {quote(agent)} above the optimum, tuned UCB1 "
+                  f"{quote(ucb)}, the Gittins index {quote(others['gittins'])}, so the "
+                  f"agent is {quote(agent - ucb)} behind UCB1", " ".join(_readme().split()))
     # Where the late losses fall (the table's last two columns).
     after, share = evaluate.late_excess(ours["action"], ours["reward"], terms, late)
     self.assertIn(f"{after:.3f} of its {agent.mean():.3f} after pull {late}, of that "
@@ -308,6 +339,14 @@ class ClaimsTest(parameterized.TestCase):
         f"on average, against {t[1]} for the epsilon-greedy learner, {t[2]} for the "
         f"greedy one and {t[3]} for PSRL, and its last episode returns {r[0]} "
         f"against their {r[1]}, {r[2]} and {r[3]}.", text)
+    # The README's table: this model's two columns, for these rows and random play.
+    readme = _readme_table(README_MDP_TABLE)
+    column = README_MDP_COLUMNS[name]
+    for key, label in (("agent", "RL^2"), ("greedy", "greedy"),
+                       ("epsilon_greedy", "eps-greedy"), ("psrl", "PSRL"),
+                       ("random", "random")):
+      self.assertEqual(readme[label][column:column + 2],
+                       [f"{tried[key]:.1f}", f"{last[key]:.1f}"], label)
     # The sentence that reads them: greedy tries a few more pairs and earns 4 to 5
     # more at the end; random play tries most pairs and earns 10 per episode.
     self.assertBetween(tried["greedy"] - tried["agent"], 0.0, 10.0)
