@@ -161,7 +161,7 @@ def excess_table(results: dict, params: dict, agent: str, horizon: int,
   and how much of it comes late (after `LATE_FRACTION` of the horizon).
 
   Returns:
-    (table text, {name: per-pull excess `[N, T]`}).
+    (table text, {name: per-task excess `[N]`}).
   """
   terms = {name: baselines.bayes_excess_regret(r["action"], r["reward"], horizon,
                                                per_pull=True)
@@ -185,7 +185,7 @@ def excess_table(results: dict, params: dict, agent: str, horizon: int,
       ["method", "tuned", "regret above Bayes-optimal", "s.e.",
        "this - agent (paired)", "expected regret", f"after pull {start}",
        "of that, on the lower-mean arm"], rows, title=title)
-  return table, terms
+  return table, excess
 
 
 def _agent_name(config) -> str:
@@ -306,8 +306,7 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
                "sampled regrets above)"))
     tables.append(text)
     for k, values in excess.items():
-      metrics[f"{'agent' if k == agent else k}_excess_regret"] = float(
-          values.sum(1).mean())
+      metrics[f"{'agent' if k == agent else k}_excess_regret"] = float(values.mean())
   for k in results:
     key_name = "agent" if k == agent else k
     metrics[f"{key_name}_mean_total_reward"] = means[k]
