@@ -407,6 +407,23 @@ def bayes_excess_regret(actions, rewards, horizon: int,
   return terms if per_pull else terms.sum(1)
 
 
+def pull_excess(actions, rewards, horizon: int):
+  """`bayes_excess_regret(..., per_pull=True)` inside compiled TF code: each pull's
+  max_a Q*(b_t, a) - Q*(b_t, a_t), `[B, T]` float32 from `[B, T]` arms (0 or 1) and
+  0/1 rewards (float or int tensors; not validated, unlike the NumPy version). Used as
+  a training signal by `train_reward="bayes_advantage"`."""
+  if horizon > MAX_BAYES_HORIZON:
+    raise ValueError(f"the Bayes-optimal program is solved up to {MAX_BAYES_HORIZON} "
+                     f"pulls; received horizon {horizon}")
+  arm = tf.cast(actions, tf.int64)
+  won = tf.cast(rewards > 0.5, tf.int64)
+  counts = [tf.cumsum(outcome, axis=1, exclusive=True) for outcome in (
+      (1 - arm) * won, (1 - arm) * (1 - won), arm * won, arm * (1 - won))]
+  table = tf.constant(_two_arm_program(horizon)[2])  # Q*_0 - Q*_1
+  advantage = tf.gather(table, count_state_index(*counts))
+  return tf.nn.relu(tf.where(arm == 0, -advantage, advantage))
+
+
 class BayesOptimal(_TwoArmed):
   """Two arms: the Bayes-optimal arm for the uniform prior and `horizon` pulls
   (`bayes_optimal_two_arms`), ties broken at random. Its expected regret under the

@@ -8,6 +8,7 @@ from models.meta_rl import envs
 __all__ = ["MetaRLConfig"]
 
 ALGORITHMS = ("ppo", "a2c")
+TRAIN_REWARDS = ("sampled", "expected", "bayes_advantage")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +22,10 @@ class MetaRLConfig:
   Learner: `algorithm` "ppo" (RL^2; the paper used TRPO) or "a2c" (Wang et al.), over
   whole trials of `batch_size` tasks per step with GAE(gamma, gae_lambda);
   `ppo_epochs` passes over each batch (1 = plain A2C's single update);
-  `train_reward` "expected" trains on E[r | action, task] instead of the sampled r.
+  `train_reward` "expected" trains on E[r | action, task] instead of the sampled r;
+  "bayes_advantage" (independent two-armed bandits only) on minus each pull's
+  expected loss against the Bayes-optimal policy, Q*(b_t, a_t) - max_a Q*(b_t, a):
+  privileged information, with the same expected objective up to a constant.
   Claims: thresholds checked by `evaluate` (None = reported only).
   """
   # Environment.
@@ -70,6 +74,9 @@ class MetaRLConfig:
   claim_paper_tolerance: float = 0.2
   claim_min_probability: Optional[float] = None  # informative arm behaviour
   claim_regret_vs_baselines: bool = False  # regret below Thompson's and UCB1's
+  # Expected regret (Bayes optimum + `bayes_excess_regret` on the test tasks) below
+  # Thompson's and UCB1's, the paired 95% interval below 0; two independent arms.
+  claim_expected_regret: bool = False
 
   def __post_init__(self):
     if self.algorithm not in ALGORITHMS:
@@ -80,9 +87,16 @@ class MetaRLConfig:
     if self.lr_schedule not in ("constant", "cosine"):
       raise ValueError(f"lr_schedule must be 'constant' or 'cosine'; received: "
                        f"{self.lr_schedule!r}")
-    if self.train_reward not in ("sampled", "expected"):
-      raise ValueError(f"train_reward must be 'sampled' or 'expected'; received: "
+    if self.train_reward not in TRAIN_REWARDS:
+      raise ValueError(f"train_reward must be one of {TRAIN_REWARDS}; received: "
                        f"{self.train_reward!r}")
+    if (self.train_reward == "bayes_advantage" or self.claim_expected_regret) and not (
+        self.env_kind == "bandit" and self.prior == "independent"
+        and self.num_arms == 2):
+      raise ValueError("train_reward='bayes_advantage' and claim_expected_regret "
+                       "need the Bayes-optimal "
+                       "program, which exists for independent two-armed bandits "
+                       "only (env_kind='bandit', prior='independent', num_arms=2)")
     for name in ("units", "batch_size", "train_steps", "ppo_epochs", "validate_every",
                  "num_validation_tasks", "checkpoint_every", "log_every",
                  "num_test_tasks"):

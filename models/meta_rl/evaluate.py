@@ -188,6 +188,24 @@ def excess_table(results: dict, params: dict, agent: str, horizon: int,
   return table, excess
 
 
+def expected_regret_claims(excess: dict, agent: str, horizon: int) -> list:
+  """The agent's expected regret below Thompson sampling's and UCB1's: the paired
+  difference of their regrets above the Bayes optimum (`excess_table`) with its 95%
+  interval below 0."""
+  floor = baselines.BayesOptimal.expected_regret(horizon)
+  claims = []
+  for base in ("thompson", "ucb1"):
+    mean, se = (float(v) for v in evaluation.mean_stderr(excess[agent] - excess[base]))
+    claims.append(evaluation.Claim(
+        name=f"expected_regret_vs_{base}",
+        statement=(f"{agent} expected regret at {horizon} pulls below {LABELS[base]}'s "
+                   "(paired 95% interval below 0)"),
+        measured=(f"{floor + excess[agent].mean():.3f} vs "
+                  f"{floor + excess[base].mean():.3f} (paired {mean:+.3f} ± {se:.3f})"),
+        holds=mean + 1.96 * se < 0.0))
+  return claims
+
+
 def _agent_name(config) -> str:
   return "RL^2" if config.cell == "gru" else "LSTM (Wang et al.)"
 
@@ -307,6 +325,8 @@ def evaluate_bandit(net, config, context, name, agent=None, paper=None,
     tables.append(text)
     for k, values in excess.items():
       metrics[f"{'agent' if k == agent else k}_excess_regret"] = float(values.mean())
+    if config.claim_expected_regret:
+      claims += expected_regret_claims(excess, agent, env.num_pulls)
   for k in results:
     key_name = "agent" if k == agent else k
     metrics[f"{key_name}_mean_total_reward"] = means[k]

@@ -97,6 +97,13 @@ L2RL_INDEPENDENT = config_lib.MetaRLConfig(
     env_kind="bandit", num_arms=2, num_pulls=100, bandit_episode_length=100,
     train_steps=6000, validate_every=500, claim_regret_vs_baselines=True,
     **dict(_L2RL, algorithm="a2c", ppo_epochs=1, learning_rate=3e-3, entropy_coef=0.03))
+# Wang et al.'s agent fine-tuned from `l2rl.bandit_independent` on a privileged
+# training signal: each pull's exact loss against the Bayes-optimal policy.
+L2RL_PRIVILEGED = dataclasses.replace(
+    L2RL_INDEPENDENT, gamma=1.0, reward_scale=0.1, train_reward="bayes_advantage",
+    learning_rate=5e-4, entropy_coef=0.001, train_steps=3000, validate_every=250,
+    num_validation_tasks=2000, eval_greedy=True, claim_regret_vs_baselines=False,
+    claim_expected_regret=True)
 L2RL_DEPENDENT = config_lib.MetaRLConfig(
     env_kind="bandit", num_arms=2, num_pulls=100, bandit_episode_length=100,
     prior="dependent_uniform", train_steps=6000, validate_every=250,
@@ -290,6 +297,48 @@ _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
               "UCB1 being only 0.089 above the optimum, no policy can beat it "
               "in expectation by more than that, less than the paired standard "
               "error of the sampled regrets of 1000 test bandits.",))
+_register("l2rl.bandit_independent_privileged", L2RL_PRIVILEGED,
+          "Wang et al.'s LSTM actor-critic on independent 2-armed Bernoulli bandits, "
+          "100 pulls, fine-tuned on a privileged signal: each pull's exact expected "
+          "loss against the Bayes-optimal policy.",
+          "on 1000 held-out bandits, expected cumulative regret at 100 pulls below "
+          "Thompson sampling's and (tuned) UCB1's, the paired 95% interval of the "
+          "difference below 0.",
+          L2RL_PAPER, L2RL_A2C_DEVIATIONS + (
+              "Not the paper's training signal. `l2rl.bandit_independent` (stage 3, "
+              "trained on rewards only) fine-tuned by plain A2C (Adam instead of "
+              "RMSprop) with `train_reward=bayes_advantage`: the return of each pull "
+              "is built from Q*(b_t, a_t) - max_a Q*(b_t, a) (plus the constant "
+              "V* / 100), where b_t is the success / failure count state before the "
+              "pull and Q* the exact finite-horizon program of "
+              "`baselines.BayesOptimal`. By the performance-difference identity "
+              "(Kakade & Langford 2002) the expected sum is the trial's expected "
+              "total reward for any policy, so the objective is the paper's; only "
+              "the credit of each pull is exact instead of carried by the noisy "
+              "rewards that follow. The program exists for this prior only.",
+              "3000 steps of 256 bandits (about 10 minutes on 2 cores), gamma 1, GAE "
+              "lambda 1, returns scaled by 0.1, Adam at 5e-4 (cosine decay), entropy "
+              "weight 0.001 decaying to 0, acting greedily at test time as its "
+              "starting point; weights chosen by V* less the excess regret on 2000 "
+              "validation bandits (an estimate of the expected total reward): best "
+              "validation reward 64.86 at step 2250, the weights shipped.",
+              "What it shows: with exact credit per pull the same LSTM comes much "
+              "closer to the optimum than on rewards alone, so the reward-trained "
+              "agent's gap to UCB1 is in its learning signal and budget, not in what "
+              "the network can represent. On the 1000 test bandits its regret above "
+              "the optimum (`--mode=evaluate`'s second table) is 0.053 ± 0.005, against tuned "
+              "UCB1's 0.089 ± 0.004 and Thompson sampling's 1.040 ± 0.017: expected regret 1.801 for "
+              "the agent against 1.837 for UCB1 and 2.789 for Thompson sampling, "
+              "the agent 0.036 ± 0.005 ahead of UCB1 (`l2rl.bandit_independent`: 0.038 "
+              "behind).",
+              "The claim is set on the expected regret, not on the sampled regret of "
+              "the test bandits that `l2rl.bandit_independent`'s claim compares: the "
+              "paired standard error of that comparison (about 0.12 on 1000 bandits) "
+              "is several times the expected gap, so it is decided by which rewards "
+              "came as much as by the policy. Here the sampled regret is 1.88 "
+              "against tuned UCB1's 1.83, Thompson sampling's 2.79 and "
+              "the Gittins index's 1.67: on this block the agent is "
+              "behind UCB1 by that measure while ahead of it in expectation.",))
 _register("l2rl.bandit_dependent", L2RL_DEPENDENT,
           "Wang et al.'s LSTM actor-critic on dependent 2-armed bandits (p1 = 1 - p2, "
           "p1 ~ U[0,1]), tested on the uniform, easy, medium and hard priors.",

@@ -23,6 +23,7 @@ the same step as a single device.
 import keras
 import tensorflow as tf
 
+from models.meta_rl import baselines
 from models.meta_rl import model as model_lib
 from models.meta_rl import rollout as rollout_lib
 from models.optimizees import base as optimizees_base
@@ -66,6 +67,22 @@ def _train_seed(env, seed: int, step):
   return tf.random.experimental.stateless_fold_in(base, seed)
 
 
+def train_rewards(record, config):
+  """The per-step rewards the returns are built from (`config.train_reward`)."""
+  if config.train_reward == "bayes_advantage":
+    # Q*(b_t, a_t) - max_a Q*(b_t, a): by the performance-difference identity its sum
+    # is the trial's total reward less V*(b_0) in expectation over tasks from the
+    # prior, whatever the policy, so the objective is unchanged up to a constant;
+    # each pull's credit is exact instead of carried by the noisy later rewards.
+    # V*(b_0) / T per pull puts that constant back, so the returns keep the scale of
+    # the total reward (and a critic trained on rewards stays close).
+    horizon = config.num_pulls
+    per_pull = baselines.BayesOptimal.expected_total_reward(horizon) / horizon
+    return per_pull - baselines.pull_excess(record["action"], record["reward"],
+                                            horizon)
+  return record["mean_reward" if config.train_reward == "expected" else "reward"]
+
+
 def make_train_step(net, optimizer, config, strategy, seed: int = 0):
   """A compiled `step(global_step) -> {"reward", "loss", "entropy", "value_loss"}`."""
   env = config.env()
@@ -83,7 +100,7 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
     # E[r_t | a_t, task] in place of r_t leaves the policy gradient's expectation
     # unchanged (the score terms up to t depend on the history only) and removes the
     # reward noise from the returns.
-    rewards = record["mean_reward" if config.train_reward == "expected" else "reward"]
+    rewards = train_rewards(record, config)
     advantages, returns = gae(config.reward_scale * rewards, record["value"],
                               config.gamma, config.gae_lambda)
     # Normalise the advantages with statistics of the global batch.
@@ -176,15 +193,24 @@ def train(net, config, context: training.TrainContext) -> dict:
   policy = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
 
   expected = config.train_reward == "expected"
+  bayes = config.train_reward == "bayes_advantage"
 
   def validate(step):
     del step
-    result = rollout_lib.evaluate_policy(env, policy, val_tasks,
-                                         keep=("mean_reward",) if expected else ())
+    keep = (("mean_reward",) if expected else ("action", "reward") if bayes else ())
+    result = rollout_lib.evaluate_policy(env, policy, val_tasks, keep=keep)
     # With train_reward="expected" the weights are also chosen by the expected total
-    # reward, the same quantity without the reward noise.
-    total_reward = (result["mean_reward"].sum(axis=1) if expected
-                    else result["total_reward"])
+    # reward, the same quantity without the reward noise; with "bayes_advantage" by
+    # V* less the excess regret, an estimate of the expected total reward under the
+    # prior with less noise still.
+    if bayes:
+      total_reward = (baselines.BayesOptimal.expected_total_reward(config.num_pulls)
+                      - baselines.bayes_excess_regret(
+                          result["action"], result["reward"], config.num_pulls))
+    elif expected:
+      total_reward = result["mean_reward"].sum(axis=1)
+    else:
+      total_reward = result["total_reward"]
     return -float(total_reward.mean()), {"reward": float(total_reward.mean())}
 
   result = training.run_loop(

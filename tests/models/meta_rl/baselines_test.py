@@ -172,6 +172,18 @@ class BayesOptimalTest(absltest.TestCase):
                       4 * np.hypot(se(ours), se(sampled)), other)
       self.assertLess(se(ours), se(sampled) / 2, other)
 
+  def test_pull_excess_in_compiled_code_matches_numpy(self):
+    rng = np.random.default_rng(1)
+    actions = rng.integers(0, 2, (40, 30))
+    rewards = rng.integers(0, 2, (40, 30))
+    compiled = tf.function(lambda a, r: baselines.pull_excess(a, r, 30))
+    np.testing.assert_allclose(
+        compiled(tf.constant(actions, tf.int32), tf.constant(rewards, tf.float32)),
+        baselines.bayes_excess_regret(actions, rewards, 30, per_pull=True),
+        rtol=1e-6, atol=1e-7)
+    with self.assertRaisesRegex(ValueError, "solved up to"):
+      baselines.pull_excess(actions, rewards, baselines.MAX_BAYES_HORIZON + 1)
+
   def test_two_arm_counts_are_the_state_before_each_pull(self):
     successes, failures = baselines.two_arm_counts([[0, 1, 1, 0]], [[1, 0, 1, 0]])
     np.testing.assert_array_equal(successes[0], [[0, 0], [1, 0], [1, 0], [1, 1]])

@@ -46,5 +46,22 @@ class LateExcessTest(absltest.TestCase):
     self.assertTrue(np.isnan(share))
 
 
+class ExpectedRegretClaimsTest(absltest.TestCase):
+
+  def test_holds_only_with_the_interval_below_zero(self):
+    floor = baselines.BayesOptimal.expected_regret(10)
+    agent = np.array([0.1, 0.3, 0.2, 0.2])
+    claims = evaluate.expected_regret_claims(
+        {"a": agent, "thompson": agent + [1.0, 1.2, 0.8, 1.0],  # clearly worse
+         # Better by 0.05 on average, but with a standard error of 0.096.
+         "ucb1": agent + [0.3, -0.1, 0.1, -0.1]},
+        "a", 10)
+    self.assertEqual([c.name for c in claims],
+                     ["expected_regret_vs_thompson", "expected_regret_vs_ucb1"])
+    self.assertEqual([c.holds for c in claims], [True, False])
+    self.assertEqual(claims[0].measured,
+                     f"{floor + 0.2:.3f} vs {floor + 1.2:.3f} (paired -1.000 ± 0.082)")
+
+
 if __name__ == "__main__":
   absltest.main()

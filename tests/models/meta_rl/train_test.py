@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from models.meta_rl import baselines
 from models.meta_rl import config as config_lib
 from models.meta_rl import model as model_lib
 from models.meta_rl import rollout
@@ -49,6 +50,31 @@ class ConfigTest(absltest.TestCase):
       config_lib.MetaRLConfig(num_arms=2, prior="trivial")
     with self.assertRaisesRegex(ValueError, "train_reward must be .*'mean'"):
       config_lib.MetaRLConfig(train_reward="mean")
+    with self.assertRaisesRegex(ValueError, "independent two-armed bandits only"):
+      config_lib.MetaRLConfig(num_arms=5, train_reward="bayes_advantage")
+    with self.assertRaisesRegex(ValueError, "independent two-armed bandits only"):
+      config_lib.MetaRLConfig(env_kind="mdp", train_reward="bayes_advantage")
+
+
+class BayesAdvantageRewardTest(absltest.TestCase):
+
+  def test_sums_to_the_optimum_less_the_excess_regret(self):
+    config = config_lib.MetaRLConfig(num_arms=2, num_pulls=12,
+                                     bandit_episode_length=12,
+                                     train_reward="bayes_advantage")
+    env = config.env()
+    task = env.sample_batch([4, 5], 500)
+    record = rollout.rollout(env, baselines.Thompson(), task, tf.constant([1, 2]))
+    shaped = train.train_rewards(record, config).numpy()
+    excess = baselines.bayes_excess_regret(
+        record["action"].numpy(), record["reward"].numpy(), 12)
+    np.testing.assert_allclose(
+        shaped.sum(1), baselines.BayesOptimal.expected_total_reward(12) - excess,
+        rtol=1e-5)
+    # Zero excess wherever Thompson's arm is the optimal one, so most pulls carry
+    # the same per-pull constant.
+    self.assertGreater(np.mean(shaped == shaped.max()), 0.5)
+    self.assertGreater(excess.mean(), 0.0)
 
 
 class ExpectedRewardTest(absltest.TestCase):
