@@ -8,7 +8,7 @@ from models.meta_rl import envs
 __all__ = ["MetaRLConfig"]
 
 ALGORITHMS = ("ppo", "a2c")
-TRAIN_REWARDS = ("sampled", "expected", "bayes_advantage")
+TRAIN_REWARDS = ("sampled", "expected", "bayes_advantage", "task_advantage")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +25,10 @@ class MetaRLConfig:
   `train_reward` "expected" trains on E[r | action, task] instead of the sampled r;
   "bayes_advantage" (independent two-armed bandits only) on minus each pull's
   expected loss against the Bayes-optimal policy, Q*(b_t, a_t) - max_a Q*(b_t, a):
-  privileged information, with the same expected objective up to a constant.
+  privileged information, with the same expected objective up to a constant;
+  "task_advantage" (MDPs) on Q*(s_t, a_t) - V*(s_t) of the task's own finite-horizon
+  optimum (value iteration on the true MDP) plus the prior's mean reward 1: also
+  privileged, also the same objective in expectation up to a constant.
   Claims: thresholds checked by `evaluate` (None = reported only).
   """
   # Environment.
@@ -90,6 +93,10 @@ class MetaRLConfig:
     if self.train_reward not in TRAIN_REWARDS:
       raise ValueError(f"train_reward must be one of {TRAIN_REWARDS}; received: "
                        f"{self.train_reward!r}")
+    if self.train_reward == "task_advantage" and self.env_kind != "mdp":
+      raise ValueError("train_reward='task_advantage' is for env_kind='mdp' (on "
+                       "bandits it is train_reward='expected' less a constant); "
+                       f"received env_kind={self.env_kind!r}")
     if (self.train_reward == "bayes_advantage" or self.claim_expected_regret) and not (
         self.env_kind == "bandit" and self.prior == "independent"
         and self.num_arms == 2):

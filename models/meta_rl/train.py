@@ -67,8 +67,22 @@ def _train_seed(env, seed: int, step):
   return tf.random.experimental.stateless_fold_in(base, seed)
 
 
-def train_rewards(record, config):
-  """The per-step rewards the returns are built from (`config.train_reward`)."""
+def train_rewards(record, config, task=None):
+  """The per-step rewards the returns are built from (`config.train_reward`); `task`
+  (the batch the record was rolled out on) is needed for "task_advantage"."""
+  if config.train_reward == "task_advantage":
+    # Q*_h(s_t, a_t) - V*_h(s_t) of the task's own optimum (h the step in the
+    # episode): by the performance-difference identity the trial's sum is its total
+    # expected reward less the optimum's, whatever the (history-dependent) policy, so
+    # the objective is unchanged up to a per-task constant that no action affects.
+    # The prior's mean reward (1 per step) keeps the returns on the rewards' scale.
+    horizon = config.env().episode_length
+    q = baselines.value_iteration(task["mu"], task["P"], horizon)  # [B, H, S, A]
+    steps = tf.shape(record["action"])[1]
+    q = tf.gather(q, tf.math.floormod(tf.range(steps), horizon), axis=1)  # [B, T, S, A]
+    q = tf.gather(q, tf.cast(record["state"], tf.int32), axis=2, batch_dims=2)
+    taken = tf.gather(q, tf.cast(record["action"], tf.int32), axis=2, batch_dims=2)
+    return 1.0 + taken - tf.reduce_max(q, axis=-1)
   if config.train_reward == "bayes_advantage":
     # Q*(b_t, a_t) - max_a Q*(b_t, a): by the performance-difference identity its sum
     # is the trial's total reward less V*(b_0) in expectation over tasks from the
@@ -100,7 +114,7 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
     # E[r_t | a_t, task] in place of r_t leaves the policy gradient's expectation
     # unchanged (the score terms up to t depend on the history only) and removes the
     # reward noise from the returns.
-    rewards = train_rewards(record, config)
+    rewards = train_rewards(record, config, task)
     advantages, returns = gae(config.reward_scale * rewards, record["value"],
                               config.gamma, config.gae_lambda)
     # Normalise the advantages with statistics of the global batch.
@@ -192,7 +206,8 @@ def train(net, config, context: training.TrainContext) -> dict:
   val_tasks = validation_tasks(config)
   policy = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
 
-  expected = config.train_reward == "expected"
+  # Task advantages are validated, as expected rewards, by the expected total reward.
+  expected = config.train_reward in ("expected", "task_advantage")
   bayes = config.train_reward == "bayes_advantage"
 
   def validate(step):
