@@ -8,6 +8,7 @@ standard error, and the fraction of tasks on which one method beats the other.
 import dataclasses
 import math
 import os
+import textwrap
 import time
 from typing import Callable, Optional, Sequence
 
@@ -202,7 +203,7 @@ def plot_panels(path: str, panels: dict, title: str, xlabel: str, ylabel: str,
     ax.set_ylabel(ylabel)
   for ax in list(axes.flat)[len(panels):]:
     ax.axis("off")
-  fig.suptitle(title)
+  fig.suptitle(textwrap.fill(title, 45 * ncols))
   return _save(fig, path)
 
 
@@ -252,7 +253,8 @@ def plot_curves(path: str,
 
   fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
   _draw(ax, curves, logy, styles)
-  ax.set_title(title)
+  # Long titles (a model name and the task) wrap instead of running off the figure.
+  ax.set_title(textwrap.fill(title, 60), fontsize=11)
   ax.set_xlabel(xlabel)
   ax.set_ylabel(ylabel)
   return _save(fig, path)
