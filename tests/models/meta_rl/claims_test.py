@@ -25,7 +25,7 @@ from models.meta_rl import rollout
 SHIPPED = [n for n in zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
            if zoo.CheckpointStore().has(n)]
 CLAIMS_HOLD = {"rl2.bandit_k5_n10", "rl2.bandit_k5_n100", "l2rl.two_step",
-               "l2rl.informative_arm"}
+               "l2rl.informative_arm", "l2rl.bandit_independent_privileged"}
 
 
 # The recorded numbers each card quotes in its claim and deviations, with the format
@@ -47,6 +47,10 @@ QUOTED = {
     "l2rl.bandit_independent": [("metrics", f"{k}_regret", ".2f")
                                 for k in ("agent", "thompson", "ucb1", "gittins",
                                           "bayes_optimal")],
+    "l2rl.bandit_independent_privileged": [
+        ("metrics", f"{k}_regret", ".2f")
+        for k in ("agent", "thompson", "ucb1", "gittins")]
+    + [("training", "best_validation_reward", ".2f")],
     "l2rl.bandit_dependent": [("metrics", f"dependent_uniform_{k}_regret", ".2f")
                               for k in ("agent", "gittins", "ucb1", "thompson")]
                              + [("training", "best_validation_reward", ".1f")],
@@ -129,6 +133,14 @@ def _regret(out):
   return (out["best_mean"] - out["mean_reward"]).sum(1).mean()
 
 
+def _expected_regret_excess(env, ours, ts, ucb):
+  """Per task, the regret above the Bayes optimum of the agent, Thompson sampling
+  and UCB1 (the evaluation's excess table), keyed as its metrics are."""
+  return {key: baselines.bayes_excess_regret(out["action"], out["reward"],
+                                             env.num_pulls)
+          for key, out in (("agent", ours), ("thompson", ts), ("ucb1", ucb))}
+
+
 class ClaimsTest(parameterized.TestCase):
 
   def test_the_checkpoints_with_claims_are_shipped(self):
@@ -206,7 +218,34 @@ class ClaimsTest(parameterized.TestCase):
       if name in EXCESS_REGRET:
         self._excess_regret(name, env, ours, {"ucb1": ucb, "gittins": gittins,
                                               "thompson": ts})
+    if config.claim_expected_regret:
+      ucb = run(baselines.UCB1(_param(metrics, "ucb1_tuned")))
+      for key, out in (("agent", ours), ("thompson", ts), ("ucb1", ucb)):
+        self.assertAlmostEqual(_regret(out), metrics[f"{key}_regret"], places=3)
+      excess = _expected_regret_excess(env, ours, ts, ucb)
+      for key, values in excess.items():
+        self.assertAlmostEqual(values.mean(), metrics[f"{key}_excess_regret"],
+                               places=5, msg=key)
+      outcomes += [c.holds for c in evaluate.expected_regret_claims(
+          excess, "agent", env.num_pulls)]
+      self._expected_regret_card(name, env, excess, _regret(ours) > _regret(ucb))
     return outcomes
+
+  def _expected_regret_card(self, name, env, excess, behind_when_sampled):
+    # The card's and the README's sentences on the expected regret, from the rollouts.
+    quote = lambda v: f"{v.mean():.3f} ± {v.std(ddof=1) / np.sqrt(len(v)):.3f}"
+    floor = baselines.BayesOptimal.expected_regret(env.num_pulls)
+    agent, ucb, ts = excess["agent"], excess["ucb1"], excess["thompson"]
+    expected = (
+        f"regret above the optimum (`--mode=evaluate`'s second table) is "
+        f"{quote(agent)}, against tuned UCB1's {quote(ucb)} and Thompson sampling's "
+        f"{quote(ts)}: expected regret {floor + agent.mean():.3f} for the agent "
+        f"against {floor + ucb.mean():.3f} for UCB1 and {floor + ts.mean():.3f} for "
+        f"Thompson sampling, the agent {quote(ucb - agent)} ahead of UCB1")
+    self.assertIn(expected, " ".join(zoo.get_spec(name).deviations))
+    self.assertIn(expected, " ".join(_readme().split()))
+    # "On this block the agent is behind UCB1 by that measure" (the sampled regret).
+    self.assertTrue(behind_when_sampled)
 
   def _excess_regret(self, name, env, ours, runs):
     methods = EXCESS_REGRET[name]
@@ -370,8 +409,17 @@ class ClaimsTest(parameterized.TestCase):
                                                           keep=keep)
     agent = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
     if config.env_kind == "bandit":
-      mean = float(run(agent)["total_reward"].mean())
+      keep = ("action", "reward")
+      ours = run(agent, keep)
+      mean = float(ours["total_reward"].mean())
       checked = 0
+      if config.claim_expected_regret:
+        excess = _expected_regret_excess(
+            env, ours, run(baselines.Thompson(), keep),
+            run(baselines.UCB1(_param(metrics, "ucb1_tuned")), keep))
+        for claim in evaluate.expected_regret_claims(excess, "agent", env.num_pulls):
+          self.assertTrue(claim.holds, f"block 7: {claim.measured}")
+          checked += 1
       if config.claim_paper_value is not None:
         self.assertLessEqual(abs(mean - config.claim_paper_value),
                              config.claim_paper_tolerance, f"block 7: {mean:.3f}")

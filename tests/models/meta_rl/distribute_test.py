@@ -45,6 +45,13 @@ class MirroredStepTest(absltest.TestCase):
         cell="lstm", units=8, algorithm="a2c", ppo_epochs=1, batch_size=8,
         train_steps=10))
 
+  def test_a2c_lstm_on_the_bayes_advantage(self):
+    # Each replica looks its pulls' losses up in the same program table.
+    self._check(config_lib.MetaRLConfig(
+        env_kind="bandit", num_arms=2, num_pulls=10, bandit_episode_length=10,
+        cell="lstm", units=8, algorithm="a2c", ppo_epochs=1, batch_size=8,
+        train_reward="bayes_advantage", train_steps=10))
+
 
 if __name__ == "__main__":
   absltest.main()
