@@ -321,7 +321,12 @@ _register("l2rl.bandit_independent", L2RL_INDEPENDENT,
               "looking at least as good, where the optimum would try the other one. "
               "UCB1 being only 0.089 above the optimum, no policy can beat it "
               "in expectation by more than that, less than the paired standard "
-              "error of the sampled regrets of 1000 test bandits.",))
+              "error of the sampled regrets of 1000 test bandits.",
+              "The gap is in the learning signal, not in what the network can "
+              "represent: fine-tuned on each pull's exact loss against the "
+              "Bayes-optimal policy (privileged information, the same objective in "
+              "expectation), the same LSTM goes below UCB1 in expectation "
+              "(`l2rl.bandit_independent_privileged`).",))
 _register("l2rl.bandit_independent_privileged", L2RL_PRIVILEGED,
           "Wang et al.'s LSTM actor-critic on independent 2-armed Bernoulli bandits, "
           "100 pulls, fine-tuned on a privileged signal: each pull's exact expected "
