@@ -94,6 +94,9 @@ def train_rewards(record, config, task=None):
     per_pull = baselines.BayesOptimal.expected_total_reward(horizon) / horizon
     return per_pull - baselines.pull_excess(record["action"], record["reward"],
                                             horizon)
+  # E[r_t | a_t, task] in place of r_t leaves the policy gradient's expectation
+  # unchanged (the score terms up to t depend on the history only) and removes the
+  # reward noise from the returns.
   return record["mean_reward" if config.train_reward == "expected" else "reward"]
 
 
@@ -111,9 +114,6 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
                                     global_batch)
     record = rollout_lib.rollout(env, policy, task, step_seed)
     features = net.trial_features(record)
-    # E[r_t | a_t, task] in place of r_t leaves the policy gradient's expectation
-    # unchanged (the score terms up to t depend on the history only) and removes the
-    # reward noise from the returns.
     rewards = train_rewards(record, config, task)
     advantages, returns = gae(config.reward_scale * rewards, record["value"],
                               config.gamma, config.gae_lambda)
