@@ -398,23 +398,15 @@ def bayes_excess_regret(actions, rewards, horizon: int,
     raise ValueError("bayes_excess_regret is for two arms: actions must be 0 or 1")
   if not np.all((rewards == 0) | (rewards == 1)):
     raise ValueError("bayes_excess_regret needs the observed 0/1 rewards")
-  successes, failures = two_arm_counts(actions, rewards)
-  advantage = _two_arm_program(horizon)[2][count_state_index(
-      successes[..., 0], failures[..., 0], successes[..., 1],
-      failures[..., 1])].astype(np.float64)  # Q*_0 - Q*_1, [N, T]
-  terms = np.where(actions == 0, np.maximum(-advantage, 0.0),
-                   np.maximum(advantage, 0.0))
+  terms = pull_excess(actions, rewards, horizon).numpy().astype(np.float64)
   return terms if per_pull else terms.sum(1)
 
 
 def pull_excess(actions, rewards, horizon: int):
-  """`bayes_excess_regret(..., per_pull=True)` inside compiled TF code: each pull's
-  max_a Q*(b_t, a) - Q*(b_t, a_t), `[B, T]` float32 from `[B, T]` arms (0 or 1) and
-  0/1 rewards (float or int tensors; not validated, unlike the NumPy version). Used as
-  a training signal by `train_reward="bayes_advantage"`."""
-  if horizon > MAX_BAYES_HORIZON:
-    raise ValueError(f"the Bayes-optimal program is solved up to {MAX_BAYES_HORIZON} "
-                     f"pulls; received horizon {horizon}")
+  """Each pull's max_a Q*(b_t, a) - Q*(b_t, a_t), `[B, T]` float32 from `[B, T]` arms
+  (0 or 1) and 0/1 rewards, as TF ops (eager or compiled; inputs not validated). The
+  lookup behind `bayes_excess_regret`, and the training signal of
+  `train_reward="bayes_advantage"`."""
   arm = tf.cast(actions, tf.int64)
   won = tf.cast(rewards > 0.5, tf.int64)
   counts = [tf.cumsum(outcome, axis=1, exclusive=True) for outcome in (

@@ -101,9 +101,9 @@ class MetaRLConfig:
         self.env_kind == "bandit" and self.prior == "independent"
         and self.num_arms == 2):
       raise ValueError("train_reward='bayes_advantage' and claim_expected_regret "
-                       "need the Bayes-optimal "
-                       "program, which exists for independent two-armed bandits "
-                       "only (env_kind='bandit', prior='independent', num_arms=2)")
+                       "need the Bayes-optimal program, which exists for "
+                       "independent two-armed bandits only (env_kind='bandit', "
+                       "prior='independent', num_arms=2)")
     for name in ("units", "batch_size", "train_steps", "ppo_epochs", "validate_every",
                  "num_validation_tasks", "checkpoint_every", "log_every",
                  "num_test_tasks"):

@@ -172,16 +172,23 @@ class BayesOptimalTest(absltest.TestCase):
                       4 * np.hypot(se(ours), se(sampled)), other)
       self.assertLess(se(ours), se(sampled) / 2, other)
 
-  def test_pull_excess_in_compiled_code_matches_numpy(self):
+  def test_pull_excess_matches_a_numpy_lookup(self):
     rng = np.random.default_rng(1)
     actions = rng.integers(0, 2, (40, 30))
     rewards = rng.integers(0, 2, (40, 30))
     compiled = tf.function(lambda a, r: baselines.pull_excess(a, r, 30))
+    # The same lookup in NumPy, from the count states of `two_arm_counts`.
+    successes, failures = baselines.two_arm_counts(actions, rewards)
+    gap = baselines._two_arm_program(30)[2][baselines.count_state_index(
+        successes[..., 0], failures[..., 0], successes[..., 1], failures[..., 1])]
+    expected = np.maximum(np.where(actions == 0, -gap, gap), 0.0)
     np.testing.assert_allclose(
         compiled(tf.constant(actions, tf.int32), tf.constant(rewards, tf.float32)),
-        baselines.bayes_excess_regret(actions, rewards, 30, per_pull=True),
+        expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        baselines.bayes_excess_regret(actions, rewards, 30, per_pull=True), expected,
         rtol=1e-6, atol=1e-7)
-    with self.assertRaisesRegex(ValueError, "solved up to"):
+    with self.assertRaisesRegex(ValueError, "horizon must be in"):
       baselines.pull_excess(actions, rewards, baselines.MAX_BAYES_HORIZON + 1)
 
   def test_two_arm_counts_are_the_state_before_each_pull(self):
