@@ -8,7 +8,6 @@ recorded metrics must reproduce to float precision and every recorded claim outc
 claims hold, so a retrained checkpoint that loses one fails here.
 """
 
-import os
 import re
 
 from absl.testing import absltest
@@ -21,6 +20,7 @@ from models.meta_rl import envs
 from models.meta_rl import evaluate
 from models.meta_rl import model as model_lib
 from models.meta_rl import rollout
+from tests import readme_util
 
 SHIPPED = [n for n in zoo.list_models("rl2.*") + zoo.list_models("l2rl.*")
            if zoo.CheckpointStore().has(n)]
@@ -90,27 +90,6 @@ PAIRS_TRIED = {"rl2.mdp_n10", "rl2.mdp_n25"}
 # Dependent-arm agents whose card says they beat every independent-arm baseline on
 # their own prior (Wang et al. Fig. 3; not a claim of the issue, so not in CLAIMS_HOLD).
 BEATS_INDEPENDENT_BASELINES = {"l2rl.bandit_dependent"}
-
-
-def _readme() -> str:
-  """README.md (a data dependency of this test)."""
-  root = os.path.dirname(os.path.dirname(os.path.abspath(zoo.__file__)))
-  with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
-    return f.read()
-
-
-def _readme_table(header_start: str) -> dict:
-  """The README table whose header row starts with `header_start`: {first cell:
-  the other cells}."""
-  lines = _readme().splitlines()
-  start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
-  rows = {}
-  for line in lines[start + 2:]:
-    if not line.startswith("|"):
-      break
-    cells = [c.strip() for c in line.strip("|").split("|")]
-    rows[cells[0]] = cells[1:]
-  return rows
 
 
 # The README's MDP exploration table: its header, and each model's two columns.
@@ -243,7 +222,7 @@ class ClaimsTest(parameterized.TestCase):
         f"against {floor + ucb.mean():.3f} for UCB1 and {floor + ts.mean():.3f} for "
         f"Thompson sampling, the agent {quote(ucb - agent)} ahead of UCB1")
     text = " ".join(zoo.get_spec(name).deviations)
-    readme = " ".join(_readme().split())
+    readme = readme_util.flat()
     self.assertIn(expected, text)
     self.assertIn(expected, readme)
     # The sampled regrets of the same bandits, their paired standard error against
@@ -278,7 +257,7 @@ class ClaimsTest(parameterized.TestCase):
     # The README's paragraph quotes the same numbers.
     self.assertIn(f"the agent is {quote(agent)} above the optimum, tuned UCB1 "
                   f"{quote(ucb)}, the Gittins index {quote(others['gittins'])}, so the "
-                  f"agent is {quote(agent - ucb)} behind UCB1", " ".join(_readme().split()))
+                  f"agent is {quote(agent - ucb)} behind UCB1", readme_util.flat())
     # Where the late losses fall (the table's last two columns).
     after, share = evaluate.late_excess(ours["action"], ours["reward"], terms, late)
     self.assertIn(f"{after:.3f} of its {agent.mean():.3f} after pull {late}, of that "
@@ -388,7 +367,7 @@ class ClaimsTest(parameterized.TestCase):
         f"greedy one and {t[3]} for PSRL, and its last episode returns {r[0]} "
         f"against their {r[1]}, {r[2]} and {r[3]}.", text)
     # The README's table: this model's two columns, for these rows and random play.
-    readme = _readme_table(README_MDP_TABLE)
+    _, readme = readme_util.table(README_MDP_TABLE)
     column = README_MDP_COLUMNS[name]
     for key, label in (("agent", "RL^2"), ("greedy", "greedy"),
                        ("epsilon_greedy", "eps-greedy"), ("psrl", "PSRL"),

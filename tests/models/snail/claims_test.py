@@ -10,8 +10,12 @@ hold by the claim's own criterion.
 Bandits: SNAIL's and the baselines' recorded means reproduced on all the recorded
 held-out bandits, and the claim re-decided from them; both bandit claims must hold,
 also on a block of 1000 bandits the recording never saw (seed 7).
+README: its few-shot rows are the report's, its bandit table and sentences are rebuilt
+from the rollouts above; its real-Omniglot numbers are re-checked only where
+METAZOO_OMNIGLOT_DIR points at the real files (the project does not ship them).
 """
 
+import os
 import re
 
 from absl.testing import absltest
@@ -23,8 +27,10 @@ from models.meta_rl import baselines
 from models.meta_rl import envs
 from models.meta_rl import model as meta_model
 from models.meta_rl import rollout
+from models.snail import bandit_evaluate
 from models.snail import evaluate as few_shot_evaluate
 from models.snail import train as train_lib
+from tests import readme_util
 from zoo import evaluation
 
 FEW_SHOT = ("snail.glyphs_5way", "snail.glyphs_20way")
@@ -54,6 +60,27 @@ def _agent_and_gittins(net, recorded, block):
                          block),
           _bandit_totals(net, recorded, baselines.Gittins(discount,
                                                           config.env().num_pulls), block))
+
+
+def _report_cells(report, way, shots, data) -> list:
+  """The cells of the evaluation's accuracy-table row for `data` after its episode
+  and data columns: SNAIL, ProtoNet, their difference, the two paper numbers."""
+  for table in report.tables:
+    for line in table.splitlines():
+      cells = re.split(r"\s{2,}", line.strip())
+      if cells[:2] == [f"{way}-way {shots}-shot", data]:
+        return cells[3:]
+  raise LookupError(f"no {way}-way {shots}-shot row for {data!r} in the report")
+
+
+def _check_readme_rows(test, report, way, data, label):
+  """The README's `way`-way table rows `label, K-shot` against the report's."""
+  _, rows = readme_util.table(f"| {way}-way (1000 episodes per row")
+  for shots in (1, 5):
+    ours = _report_cells(report, way, shots, data)
+    readme = rows[f"{label}, {shots}-shot"]
+    test.assertEqual(readme[:3], ours[:3], (label, shots))
+    test.assertEqual([float(c) for c in readme[3:]], [float(c) for c in ours[3:]])
 
 
 def _evaluate(name, tmp, **kwargs):
@@ -89,10 +116,44 @@ class FewShotClaimsTest(parameterized.TestCase):
     for key in ("best_validation_accuracy", "protonet_best_validation_accuracy"):
       error = 100 * (1 - card.metadata["training"][key])
       self.assertIn(f"{error:.1f}%", deviations, key)
+    # The README's rows for the glyph test alphabets are the report's, and it quotes
+    # the same best validation errors and stage-1 gap.
+    way = int(recorded["way"])
+    _check_readme_rows(self, report, way, "glyph test alphabets",
+                       "glyph test alphabets")
+    readme = readme_util.flat()
+    errors = [100 * (1 - card.metadata["training"][key]) for key in (
+        "best_validation_accuracy", "protonet_best_validation_accuracy")]
+    self.assertIn(f"best validation error SNAIL {errors[0]:.1f}%, the ProtoNet "
+                  f"{errors[1]:.1f}%", readme)
+    if "After stage 1 alone" in deviations:
+      self.assertIn(f"after the first stage {'it' if way == 5 else 'SNAIL'} was "
+                    f"{-gap:.2f} points behind at 1-shot", readme)
     recorded_claims = {c["statement"]: c["holds"] for c in card.metadata["claims"]}
     self.assertLen(report.claims, 2)
     for claim in report.claims:
       self.assertIs(claim.holds, recorded_claims[claim.statement], claim)
+
+  @parameterized.parameters(*FEW_SHOT)
+  def test_readme_real_omniglot_numbers(self, name):
+    # Real Omniglot is not part of the project: this runs only where a user points
+    # METAZOO_OMNIGLOT_DIR at the files (`bazel test --test_env=METAZOO_OMNIGLOT_DIR=
+    # /path/to/omniglot`), and re-checks the README's real-Omniglot numbers.
+    folder = os.environ.get("METAZOO_OMNIGLOT_DIR")
+    if not folder:
+      self.skipTest("set METAZOO_OMNIGLOT_DIR to the real Omniglot files to run this")
+    if not _shipped(name):
+      self.skipTest(f"{name} has no shipped checkpoint")
+    report = _evaluate(name, self.create_tempdir().full_path, seed=0,
+                       options={"omniglot_dir": folder})
+    way = int(report.metrics["way"])
+    _check_readme_rows(self, report, way, "real Omniglot, small sets",
+                       "real Omniglot small sets")
+    if way == 20:
+      runs = {k: 100 * report.metrics[f"omniglot_runs_{k}_accuracy"]
+              for k in ("snail", "protonet")}
+      self.assertIn(f"SNAIL (ours, glyph-trained) {runs['snail']:.1f}%, ProtoNet "
+                    f"(ours, same budget) {runs['protonet']:.1f}%", readme_util.flat())
 
   @parameterized.parameters(*FEW_SHOT)
   def test_claim_on_a_fixed_unseen_subset(self, name):
@@ -140,13 +201,17 @@ class BanditClaimsTest(parameterized.TestCase):
                            delta=1e-4)
     self.assertAlmostEqual(float(gittins.mean()), recorded["gittins_mean_total_reward"],
                            delta=1e-4)
-    # The other baselines the card quotes.
+    # The other baselines the card and the README quote.
+    totals = {"agent": ours, "gittins": gittins}
     for key, policy in (("thompson", baselines.Thompson()),
                         ("ucb1", baselines.UCB1(
-                            float(recorded["ucb1_tuned"].split("=")[1])))):
-      mean = _bandit_totals(net, recorded, policy, 0).mean()
-      self.assertAlmostEqual(float(mean), recorded[f"{key}_mean_total_reward"],
-                             delta=1e-4, msg=key)
+                            float(recorded["ucb1_tuned"].split("=")[1]))),
+                        ("greedy", baselines.Greedy()),
+                        ("random", baselines.RandomPolicy())):
+      totals[key] = _bandit_totals(net, recorded, policy, 0)
+      self.assertAlmostEqual(float(totals[key].mean()),
+                             recorded[f"{key}_mean_total_reward"], delta=1e-4, msg=key)
+    self._check_readme(name, config, recorded, totals, card.stages()[1:])
     # The card quotes the means re-checked above: they must be the recorded ones.
     text = " ".join((zoo.get_spec(name).claim,) + zoo.get_spec(name).deviations)
     for key in ("agent", "gittins", "thompson", "ucb1"):
@@ -176,6 +241,44 @@ class BanditClaimsTest(parameterized.TestCase):
         self.assertEqual(abs(float(ours.mean()) - config.claim_paper_value)
                          <= config.claim_paper_tolerance + 1e-9, claim["holds"])
     self.assertTrue(np.isfinite(gap))
+
+  def _check_readme(self, name, config, recorded, totals, earlier):
+    """The README's numbers for this bandit model, from the rollouts' totals."""
+    pm = lambda v, sign="": "{:{s}.2f} ± {:.2f}".format(
+        *(float(x) for x in evaluation.mean_stderr(v)), s=sign)
+    ours = totals["agent"]
+    if name == "snail.bandit_k5_n10":
+      _, rows = readme_util.table("| method |", after="Bandits, 5 arms, 10 pulls")
+      labels = {"agent": "SNAIL", "gittins": "Gittins index", "ucb1": "UCB1",
+                "greedy": "greedy", "thompson": "Thompson", "random": "random"}
+      self.assertCountEqual(rows, labels.values())
+      paper = bandit_evaluate._paper(config.env())  # pylint: disable=protected-access
+      paper["agent"] = paper.pop(bandit_evaluate.AGENT)
+      for key, label in labels.items():
+        tuned, mean, se, paper_cell, paired = rows[label]
+        self.assertEqual(tuned, recorded.get(f"{key}_tuned", ""), key)
+        m, e = (float(x) for x in evaluation.mean_stderr(totals[key]))
+        self.assertEqual((mean, se), (f"{m:.{len(mean.partition('.')[2])}f}",
+                                      f"{e:.{len(se.partition('.')[2])}f}"), key)
+        self.assertEqual(paper_cell, str(paper.get(key, "")), key)
+        self.assertEqual(paired, "" if key == "agent"
+                         else pm(ours - totals[key], "+"), key)
+      spare = config.claim_paper_tolerance - abs(float(ours.mean())
+                                                 - config.claim_paper_value)
+      self.assertIn(f"(claim: within {config.claim_paper_tolerance} of the paper's "
+                    f"{config.claim_paper_value}; holds, with {spare:.2f} to spare;",
+                    readme_util.flat())
+      return
+    mean = lambda k: float(totals[k].mean())
+    behind = pm(ours - totals["gittins"], "+")
+    stages = [re.match(r"([0-9.]+) vs [0-9.]+ \(paired ([-+0-9.]+ ± [0-9.]+)\)",
+                       c["measured"]).groups()
+              for stage in earlier for c in stage.get("claims", ())][::-1]
+    self.assertIn(
+        f"{pm(ours)} against the tuned Gittins policy's {mean('gittins'):.2f} (paired "
+        f"{behind}), above Thompson sampling ({mean('thompson'):.2f}; "
+        f"{pm(ours - totals['thompson'], '+')}). The earlier stages scored "
+        + " and ".join(f"{m} ({g})" for m, g in stages), readme_util.flat())
 
   @parameterized.parameters(*BANDITS)
   def test_claim_holds_on_an_unseen_block(self, name):
