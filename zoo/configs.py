@@ -73,11 +73,14 @@ def _coerce(key: str, value: Any, field_type: Any) -> Any:
         return bool(value)
       raise ValueError(value)
     if field_type is int:
-      if isinstance(value, float) and not value.is_integer():
-        raise ValueError(value)
       if isinstance(value, bool):
         raise ValueError(value)
-      return int(float(value)) if isinstance(value, str) and "e" in value.lower() else int(value)
+      number = value
+      if isinstance(value, str) and any(c in value.lower() for c in ".e"):
+        number = float(value)  # "1e6", "15.0": whole numbers written as floats.
+      if isinstance(number, float) and not number.is_integer():
+        raise ValueError(value)  # Never truncated: "2.55e1" is not an int.
+      return int(number)
     if field_type is float:
       return float(value)
     if field_type is str:

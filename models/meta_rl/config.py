@@ -85,6 +85,9 @@ class MetaRLConfig:
     if self.algorithm not in ALGORITHMS:
       raise ValueError(f"algorithm must be one of {ALGORITHMS}; received: "
                        f"{self.algorithm!r}")
+    if self.algorithm == "a2c" and self.ppo_epochs != 1:
+      raise ValueError("algorithm='a2c' makes one update per batch: set ppo_epochs=1 "
+                       f"(or algorithm='ppo'); received ppo_epochs={self.ppo_epochs}")
     if self.cell not in ("gru", "lstm"):
       raise ValueError(f"cell must be 'gru' or 'lstm'; received: {self.cell!r}")
     if self.lr_schedule not in ("constant", "cosine"):

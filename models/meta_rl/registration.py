@@ -26,11 +26,13 @@ RL2_DEVIATIONS = (
     "validation reward are kept.",
 )
 
-L2RL_DEVIATIONS = (
+L2RL_PPO_DEVIATION = (
     "The advantage actor-critic loss with entropy regularisation (GAE lambda 1, "
-    "gamma 0.9) is optimised with 3 epochs of PPO's clipped surrogate per batch of "
+    "gamma {gamma}) is optimised with 3 epochs of PPO's clipped surrogate per batch of "
     "tasks instead of one A2C step per batch: with single A2C steps the agents stayed "
-    "at chance on the informative-arm and two-step tasks within our CPU budget.",
+    "at chance on the informative-arm and two-step tasks within our CPU budget.")
+L2RL_DEVIATIONS = (
+    L2RL_PPO_DEVIATION.format(gamma=0.9),
     "LSTM of 128 units (the public replication used 48, which learned the two-step "
     "task too slowly for our budget) on the one-hot previous action, previous "
     "reward, done flag, observation and t / T; Adam instead of RMSprop; entropy "
@@ -386,7 +388,7 @@ _register("l2rl.informative_arm", L2RL_INFORMATIVE,
           "episodes and then the target arm (at least 90% of the later pulls). "
           "Reproduced by the shipped checkpoint: 100.0% arm 11 first, 100.0% "
           "target pulls after it, mean total reward 20.54, the optimum.",
-          L2RL_PAPER, L2RL_DEVIATIONS[:1] + L2RL_A2C_DEVIATIONS[:1] + (
+          L2RL_PAPER, (L2RL_PPO_DEVIATION.format(gamma=1),) + L2RL_A2C_DEVIATIONS[:1] + (
               "Adam instead of RMSprop; entropy weight 0.5 decaying linearly to 0 "
               "over 6000 PPO steps of 1024 tasks, gamma 1. With 0.01-0.1 (48 or 128 "
               "units, gamma 0.95 or 1, with or without a 64-unit embedding or the "

@@ -20,12 +20,19 @@ __all__ = ["SPLITS", "TaskFamily", "task_seeds"]
 SPLITS = {"train": 1, "validation": 2, "test": 3}
 # Evaluations with --seed=s draw test tasks s * TEST_BLOCK, s * TEST_BLOCK + 1, ...
 TEST_BLOCK = 1_000_000
+MAX_TASK_INDEX = 2**31 - 1
 
 
 def task_seeds(split: str, start, count: int, salt: int) -> tf.Tensor:
   """Stateless seeds `[count, 2]` (int32) of tasks `start .. start+count-1` of `split`."""
   if split not in SPLITS:
     raise ValueError(f"split must be one of {sorted(SPLITS)}; received: {split!r}")
+  if isinstance(start, int) and not 0 <= start <= MAX_TASK_INDEX - count + 1:
+    # Task indices are int32: past the range they would wrap into other blocks.
+    raise ValueError(
+        f"tasks {start}..{start + count - 1} of split {split!r} are out of range (task "
+        f"indices are 0..{MAX_TASK_INDEX}; test blocks of {TEST_BLOCK:,} tasks allow "
+        f"--seed up to {MAX_TASK_INDEX // TEST_BLOCK - 1})")
   index = tf.cast(start, tf.int32) + tf.range(count, dtype=tf.int32)
   code = tf.fill([count], tf.constant(SPLITS[split] * 1_000_003 + salt, tf.int32))
   return tf.stack([code, index], axis=1)

@@ -33,7 +33,8 @@ class SnailBanditConfig(meta_config.MetaRLConfig):
 
   `input_units`: the linear input layer; `policy_blocks` / `value_blocks`: the two
   stacks (`config.parse_block` syntax). The recurrent fields (`cell`, `units`,
-  `embed_units`, `time_input`) are not used by this agent.
+  `embed_units`, `time_input`) are not used by this agent; `reward_input_scale` must
+  stay 1, and the environment independent Bernoulli bandits.
   """
   input_units: int = 32
   policy_blocks: tuple[str, ...] = ("t32", "t32", "a32x32")
@@ -44,6 +45,15 @@ class SnailBanditConfig(meta_config.MetaRLConfig):
     super().__post_init__()
     if self.input_units <= 0:
       raise ValueError(f"input_units must be positive; received: {self.input_units}")
+    if self.env_kind != "bandit" or self.prior != "independent":
+      raise ValueError("SNAIL's bandit agent is trained and evaluated on independent "
+                       "Bernoulli bandits (Mishra et al. Table 3): env_kind='bandit', "
+                       f"prior='independent'; received env_kind={self.env_kind!r}, "
+                       f"prior={self.prior!r}")
+    if self.reward_input_scale != 1.0:
+      raise ValueError("reward_input_scale is not used by the SNAIL agent (its input "
+                       "layer sees the raw reward); received: "
+                       f"{self.reward_input_scale}")
     for name in ("policy_blocks", "value_blocks"):
       if not getattr(self, name):
         raise ValueError(f"{name} must name at least one block; received: ()")

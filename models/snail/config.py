@@ -78,6 +78,10 @@ class FewShotConfig:
                          f"{getattr(self, name)}")
     if self.way < 2:
       raise ValueError(f"way must be >= 2; received: way={self.way}")
+    if self.num_validation_episodes < 2:
+      # Half are 1-shot and half K-shot episodes.
+      raise ValueError("num_validation_episodes must be >= 2; received: "
+                       f"num_validation_episodes={self.num_validation_episodes}")
     if self.min_shots > self.max_shots:
       raise ValueError(f"min_shots ({self.min_shots}) must be <= max_shots "
                        f"({self.max_shots})")

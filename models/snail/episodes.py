@@ -145,6 +145,13 @@ class EpisodeSampler:
     if isinstance(shots, int) and shots + queries > self.min_count:
       raise ValueError(f"shots + queries ({shots} + {queries}) exceeds the examples of "
                        f"the smallest class ({self.min_count})")
+    if not isinstance(shots, int):
+      # A tensor K (e.g. drawn per training step): the same check in the graph, or a
+      # class would borrow its neighbour's examples under its own label.
+      tf.debugging.assert_less_equal(
+          tf.cast(shots, tf.int32) + queries, self.min_count,
+          message=(f"shots + queries exceeds the examples of the smallest class "
+                   f"({self.min_count})"))
     n = self.way
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 3)
     # N classes per episode; their order is the label permutation.

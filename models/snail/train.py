@@ -47,8 +47,11 @@ def samplers(config, splits=("train", "validation"), data_dir=None) -> dict:
     images, labels = episodes.load_split(config.dataset, name, config.image_size,
                                          data_dir)
     rotations = config.train_rotations and split == "train"
+    # Training draws up to max_shots + queries_per_class examples of a class: classes
+    # with fewer are left out (a clear error if fewer than `way` remain).
+    most = (config.max_shots + config.queries_per_class if split == "train" else None)
     result[split] = episodes.EpisodeSampler(images, labels, config.way,
-                                            rotations=rotations)
+                                            rotations=rotations, max_examples=most)
   return result
 
 

@@ -45,6 +45,12 @@ class ConfigsTest(absltest.TestCase):
       configs.apply_overrides(_Config(), {"flag": "maybe"})
     with self.assertRaisesRegex(configs.ConfigError, "units"):
       configs.apply_overrides(_Config(), {"units": 2.5})
+    # Whole numbers written as floats are ints; others are never truncated.
+    for text, units in (("1e3", 1000), ("15.0", 15), ("2.5e1", 25)):
+      self.assertEqual(configs.apply_overrides(_Config(), {"units": text}).units, units)
+    for text in ("2.55e1", "7.5", "inf"):
+      with self.assertRaisesRegex(configs.ConfigError, f"units='{text}'"):
+        configs.apply_overrides(_Config(), {"units": text})
 
   def test_invalid_combination_is_a_config_error(self):
     with self.assertRaisesRegex(configs.ConfigError, "units must be positive"):

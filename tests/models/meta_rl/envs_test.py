@@ -31,6 +31,13 @@ class SeedingTest(absltest.TestCase):
       for j in range(i + 1, len(ps)):
         self.assertFalse(np.any(np.all(np.isclose(ps[i][:, None], ps[j][None]), -1)))
 
+  def test_test_blocks_past_the_int32_range_are_refused(self):
+    # Block 2148 would start past 2^31 - 1 and wrap into other blocks' tasks.
+    env = envs.BernoulliBandit(num_arms=5, num_pulls=10)
+    self.assertEqual(int(envs.test_seeds(env, 2146, 1000)[-1, 1]), 2_146_000_999)
+    with self.assertRaisesRegex(ValueError, r"out of range .*--seed up to 2146"):
+      envs.test_seeds(env, 2148, 3)
+
   def test_bad_arguments_name_the_value(self):
     with self.assertRaisesRegex(ValueError, "prior must be one of .*'medum'"):
       envs.BernoulliBandit(num_arms=2, prior="medum")

@@ -56,6 +56,8 @@ class ConfigTest(absltest.TestCase):
       config_lib.MetaRLConfig(env_kind="mdp", train_reward="bayes_advantage")
     with self.assertRaisesRegex(ValueError, "task_advantage' is for env_kind='mdp'"):
       config_lib.MetaRLConfig(train_reward="task_advantage")
+    with self.assertRaisesRegex(ValueError, "set ppo_epochs=1.*received ppo_epochs=3"):
+      config_lib.MetaRLConfig(algorithm="a2c", ppo_epochs=3)
 
 
 class BayesAdvantageRewardTest(absltest.TestCase):

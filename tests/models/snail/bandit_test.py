@@ -61,6 +61,12 @@ class BanditAgentTest(absltest.TestCase):
       bandit.SnailBanditConfig(input_units=0)
     with self.assertRaisesRegex(ValueError, "'q3'"):
       bandit.SnailBanditConfig(policy_blocks=("t8", "q3"))
+    with self.assertRaisesRegex(ValueError, "received env_kind='mdp'"):
+      bandit.SnailBanditConfig(env_kind="mdp")
+    with self.assertRaisesRegex(ValueError, "prior='easy'"):
+      bandit.SnailBanditConfig(num_arms=2, prior="easy")
+    with self.assertRaisesRegex(ValueError, "reward_input_scale is not used"):
+      bandit.SnailBanditConfig(reward_input_scale=10.0)
     net = bandit.build_from_config(TINY)
     with self.assertRaisesRegex(ValueError, "empty cache"):
       net.unroll(tf.zeros([1, 3, net.input_dim]), state=net.initial_state(1))

@@ -108,6 +108,22 @@ class EpisodeSamplerTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, "image_size=0"):
       episodes.load_split("omniglot", "train", image_size=0)
 
+  def test_tensor_shots_are_checked_against_the_smallest_class(self):
+    # Classes of 4, 6 and 6 examples: K = 4 with one query would take a fifth example
+    # of the small class from its neighbour, under the small class's label.
+    images, labels = _arrays(num_classes=3)
+    keep = ~((labels == 0) & (images[:, 0, 0, 0] % 1 > 0.035))
+    sampler = episodes.EpisodeSampler(images[keep], labels[keep], way=3)
+    sample = tf.function(lambda k: sampler.sample([0, 0], batch=8, shots=k, queries=1))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                r"exceeds the examples of the smallest class \(4\)"):
+      sample(tf.constant(4))
+    sx, _, _, _ = sample(tf.constant(3))
+    self.assertEqual(sx.shape[1], 9)
+    # With `max_examples`, the small class is left out instead.
+    sampler = episodes.EpisodeSampler(images[keep], labels[keep], way=2, max_examples=5)
+    self.assertEqual(sampler.num_base_classes, 2)
+
   def test_to_model_images_inverts_dark_ink_and_resizes(self):
     page = np.full((2, 105, 105, 3), 255, np.uint8)
     page[:, 40:60, 40:60] = 0  # A black square on white.

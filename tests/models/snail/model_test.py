@@ -84,6 +84,8 @@ class ConfigTest(absltest.TestCase):
       config_lib.FewShotConfig(blocks=("t4", "x9"))
     with self.assertRaisesRegex(ValueError, "image_size=8"):
       config_lib.FewShotConfig(image_size=8)
+    with self.assertRaisesRegex(ValueError, "num_validation_episodes=1"):
+      config_lib.FewShotConfig(num_validation_episodes=1)
     with self.assertRaisesRegex(TypeError, "FewShotConfig"):
       model_lib.build_from_config(object())
 
