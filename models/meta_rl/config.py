@@ -122,7 +122,17 @@ class MetaRLConfig:
                  "entropy_final", "grad_clip"):
       if getattr(self, name) < 0:
         raise ValueError(f"{name} must be >= 0; received: {getattr(self, name)}")
-    self.env()  # Checks the environment's fields.
+    env = self.env()  # Checks the environment's fields.
+    # An environment field the chosen environment does not read is a mistake (e.g.
+    # num_arms=3 for the 11-armed informative-arm bandit), not something to ignore;
+    # the default, or the environment's own value (num_arms=11 there), is fine.
+    unused = {name for name in _ENV_FIELDS if name not in _ENV_FIELDS_USED[self.env_kind]
+              and getattr(self, name) not in (_DEFAULTS[name],
+                                              getattr(env, name, _DEFAULTS[name]))}
+    if unused:
+      raise ValueError(
+          f"env_kind={self.env_kind!r} does not use {', '.join(sorted(unused))}; it "
+          f"reads {', '.join(_ENV_FIELDS_USED[self.env_kind]) or 'none of them'}")
 
   def env(self) -> envs.MetaEnv:
     """The task distribution of this variant."""
@@ -141,3 +151,16 @@ class MetaRLConfig:
       return envs.TwoStepTask(num_episodes=self.num_episodes,
                               common_prob=self.common_prob)
     raise ValueError(f"env_kind must be one of {sorted(envs.ENVS)}; received: {kind!r}")
+
+
+# The environment fields, and those each environment reads (`MetaRLConfig.env`).
+_ENV_FIELDS = ("num_arms", "num_pulls", "prior", "bandit_episode_length",
+               "num_episodes", "common_prob")
+_ENV_FIELDS_USED = {
+    "bandit": ("num_arms", "num_pulls", "prior", "bandit_episode_length"),
+    "informative_arm": ("num_pulls",),
+    "restless_bandit": ("num_arms", "num_pulls"),
+    "mdp": ("num_episodes",),
+    "two_step": ("num_episodes", "common_prob"),
+}
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(MetaRLConfig)}

@@ -58,6 +58,14 @@ class ConfigTest(absltest.TestCase):
       config_lib.MetaRLConfig(train_reward="task_advantage")
     with self.assertRaisesRegex(ValueError, "set ppo_epochs=1.*received ppo_epochs=3"):
       config_lib.MetaRLConfig(algorithm="a2c", ppo_epochs=3)
+    # Environment fields the environment would ignore.
+    with self.assertRaisesRegex(ValueError, "'informative_arm' does not use num_arms"):
+      config_lib.MetaRLConfig(env_kind="informative_arm", num_arms=3)
+    with self.assertRaisesRegex(ValueError, "'mdp' does not use num_pulls, prior"):
+      config_lib.MetaRLConfig(env_kind="mdp", num_pulls=10, prior="easy")
+    with self.assertRaisesRegex(ValueError, "'bandit' does not use common_prob"):
+      config_lib.MetaRLConfig(common_prob=0.8)
+    config_lib.MetaRLConfig(env_kind="two_step", num_episodes=50, common_prob=0.8)
 
 
 class BayesAdvantageRewardTest(absltest.TestCase):
