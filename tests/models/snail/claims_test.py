@@ -203,11 +203,11 @@ class BanditClaimsTest(parameterized.TestCase):
                            delta=1e-4)
     # The other baselines the card and the README quote.
     totals = {"agent": ours, "gittins": gittins}
-    for key, policy in (("thompson", baselines.Thompson()),
-                        ("ucb1", baselines.UCB1(
-                            float(recorded["ucb1_tuned"].split("=")[1]))),
-                        ("greedy", baselines.Greedy()),
-                        ("random", baselines.RandomPolicy())):
+    others = [("thompson", baselines.Thompson()),
+              ("ucb1", baselines.UCB1(float(recorded["ucb1_tuned"].split("=")[1])))]
+    if name == "snail.bandit_k5_n10":  # The README's table of this model shows them.
+      others += [("greedy", baselines.Greedy()), ("random", baselines.RandomPolicy())]
+    for key, policy in others:
       totals[key] = _bandit_totals(net, recorded, policy, 0)
       self.assertAlmostEqual(float(totals[key].mean()),
                              recorded[f"{key}_mean_total_reward"], delta=1e-4, msg=key)
