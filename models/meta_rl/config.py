@@ -112,6 +112,10 @@ class MetaRLConfig:
                  "num_test_tasks"):
       if getattr(self, name) <= 0:
         raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
+    if self.num_test_tasks > envs.TEST_BLOCK:
+      # Found at evaluation, i.e. after training, were it not checked here.
+      raise ValueError(f"num_test_tasks must be at most one test block "
+                       f"({envs.TEST_BLOCK}); received: {self.num_test_tasks}")
     for name in ("gamma", "gae_lambda"):
       if not 0.0 <= getattr(self, name) <= 1.0:
         raise ValueError(f"{name} must be in [0, 1]; received: {getattr(self, name)}")

@@ -66,6 +66,8 @@ class ConfigTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, "'bandit' does not use common_prob"):
       config_lib.MetaRLConfig(common_prob=0.8)
     config_lib.MetaRLConfig(env_kind="two_step", num_episodes=50, common_prob=0.8)
+    with self.assertRaisesRegex(ValueError, "at most one test block.*2000000"):
+      config_lib.MetaRLConfig(num_test_tasks=2_000_000)
 
 
 class BayesAdvantageRewardTest(absltest.TestCase):
