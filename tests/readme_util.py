@@ -3,6 +3,8 @@ numbers it quotes."""
 
 import os
 
+from zoo import evaluation
+
 
 def readme() -> str:
   """README.md's text."""
@@ -33,8 +35,7 @@ def table(header_start: str = "", after: str = "") -> tuple:
     if start is None:
       raise LookupError(f"README.md has no line containing {after!r}")
   header = next((i for i in range(start, len(lines))
-                 if lines[i].startswith("|") and lines[i].startswith(
-                     header_start or "|")), None)
+                 if lines[i].startswith(header_start or "|")), None)
   if header is None:
     raise LookupError(f"README.md has no table starting {header_start!r} after "
                       f"{after!r}")
@@ -46,3 +47,38 @@ def table(header_start: str = "", after: str = "") -> tuple:
     cells = split(line)
     rows[cells[0]] = cells[1:]
   return split(lines[header]), rows
+
+
+def like(value, cell: str) -> str:
+  """`value` at the number of decimals `cell` has."""
+  return f"{value:.{len(cell.partition('.')[2])}f}"
+
+
+def pm(values, fmt=".2f", sign=False) -> str:
+  """"mean ± standard error" of `values`, as the README quotes them."""
+  mean, se = (float(x) for x in evaluation.mean_stderr(values))
+  return f"{mean:{'+' if sign else ''}{fmt}} ± {se:{fmt}}"
+
+
+def check_reward_table(test, rows, labels, totals, tuned, paper):
+  """A README table of mean total rewards against the rollouts' `totals`.
+
+  Args:
+    test: the `absltest.TestCase` that asserts.
+    rows: `table(...)[1]`, each row's cells: tuned, mean, s.e., paper, agent - this
+      (paired, ± its standard error).
+    labels: {method key: row label}; the key "agent" is the agent's row.
+    totals: {method key: total rewards `[N]` on the same tasks}.
+    tuned: {method key: its tuned-parameter text}; the others show "".
+    paper: {method key: the paper's number}; the others show "".
+  """
+  test.assertCountEqual(rows, labels.values())
+  for key, label in labels.items():
+    tuned_cell, mean_cell, se_cell, paper_cell, paired_cell = rows[label]
+    mean, se = (float(x) for x in evaluation.mean_stderr(totals[key]))
+    test.assertEqual(tuned_cell, tuned.get(key, ""), key)
+    test.assertEqual((mean_cell, se_cell), (like(mean, mean_cell), like(se, se_cell)),
+                     key)
+    test.assertEqual(paper_cell and float(paper_cell), paper.get(key, ""), key)
+    test.assertEqual(paired_cell, "" if key == "agent"
+                     else pm(totals["agent"] - totals[key], sign=True), key)

@@ -27,9 +27,12 @@ __all__ = [
     "evaluate_bandit",
     "PAPER_BANDITS",
     "PAPER_MDPS",
+    "bandit_baselines",
     "bandit_table",
     "episode_returns",
     "evaluate",
+    "mdp_baselines",
+    "recorded_bandit_baselines",
     "stay_probabilities",
     "tuned_bandit_baselines",
 ]
@@ -88,6 +91,11 @@ def tuned_bandit_baselines(env, val_tasks, log=print) -> dict:
                                GITTINS_DISCOUNTS, val_tasks)
   log(f"  tuned on {int(val_tasks['policy_u'].shape[0])} validation tasks: "
       f"epsilon={eps}, UCB1 c={c}, Gittins discount={discount}")
+  return bandit_baselines(n, eps, c, discount)
+
+
+def bandit_baselines(num_pulls: int, eps: float, c: float, discount: float) -> dict:
+  """{name: (policy, parameter text)}: the bandit baselines at these settings."""
   return {
       "random": (baselines.RandomPolicy(), "-"),
       "greedy": (baselines.Greedy(), "-"),
@@ -95,7 +103,26 @@ def tuned_bandit_baselines(env, val_tasks, log=print) -> dict:
       "ucb1": (baselines.UCB1(c), f"c={c}"),
       "thompson": (baselines.Thompson(), "-"),
       "optimistic_thompson": (baselines.OptimisticThompson(), "-"),
-      "gittins": (baselines.Gittins(discount, n), f"discount={discount}"),
+      "gittins": (baselines.Gittins(discount, num_pulls), f"discount={discount}"),
+  }
+
+
+def recorded_bandit_baselines(metrics: dict, num_pulls: int) -> dict:
+  """`bandit_baselines` at the settings an evaluation recorded in `metrics` (its
+  "<name>_tuned" parameter texts, e.g. "c=0.2")."""
+  value = lambda name: float(str(metrics[f"{name}_tuned"]).split("=")[1])
+  return bandit_baselines(num_pulls, value("epsilon_greedy"), value("ucb1"),
+                          value("gittins"))
+
+
+def mdp_baselines(eps: float) -> dict:
+  """{name: (policy, parameter text)}: the MDP baselines, epsilon-greedy at `eps`."""
+  return {
+      "random": (baselines.RandomPolicy(), "-"),
+      "psrl": (baselines.PSRL(), "-"),
+      "greedy": (baselines.ModelBasedEpsilonGreedy(0.0), "-"),
+      "epsilon_greedy": (baselines.ModelBasedEpsilonGreedy(eps), f"eps={eps}"),
+      "oracle": (baselines.ValueIterationOracle(), "-"),
   }
 
 
@@ -616,14 +643,8 @@ def _evaluate_mdp(net, config, context, name):
   eps, _ = baselines.tune(env, baselines.ModelBasedEpsilonGreedy, MDP_EPSILONS, val)
   context.log(f"  tuned on {num_val} validation MDPs: epsilon={eps}")
   agent = _agent_name(config)
-  policies = {
-      "random": (baselines.RandomPolicy(), "-"),
-      "psrl": (baselines.PSRL(), "-"),
-      "greedy": (baselines.ModelBasedEpsilonGreedy(0.0), "-"),
-      "epsilon_greedy": (baselines.ModelBasedEpsilonGreedy(eps), f"eps={eps}"),
-      "oracle": (baselines.ValueIterationOracle(), "-"),
-      agent: (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-"),
-  }
+  policies = {**mdp_baselines(eps),
+              agent: (model_lib.AgentPolicy(net, greedy=config.eval_greedy), "-")}
   results = _run(env, policies, test, context.seed)
   paper = {}
   if env.num_episodes in PAPER_MDPS:

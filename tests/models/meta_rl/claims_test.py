@@ -320,14 +320,9 @@ class ClaimsTest(parameterized.TestCase):
         total = ours["total_reward"].mean()
         self.assertAlmostEqual(total, metrics["agent_mean_total_reward"], places=2)
         eps_tuned = float(metrics["epsilon_greedy_tuned"])
-        runs = {"psrl": baselines.PSRL(),
-                "epsilon_greedy": baselines.ModelBasedEpsilonGreedy(eps_tuned),
-                "greedy": baselines.ModelBasedEpsilonGreedy(0.0),
-                "random": baselines.RandomPolicy(),
-                "oracle": baselines.ValueIterationOracle()}
         runs = {k: rollout.evaluate_policy(env, p, tasks,
                                            keep=("state", "action", "mean_reward"))
-                for k, p in runs.items()}
+                for k, (p, _) in evaluate.mdp_baselines(eps_tuned).items()}
         means = {k: r["total_reward"].mean() for k, r in runs.items()}
         for key, mean in means.items():
           self.assertAlmostEqual(mean, metrics[f"{key}_mean_total_reward"], places=2,

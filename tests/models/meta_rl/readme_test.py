@@ -21,7 +21,6 @@ from models.meta_rl import evaluate
 from models.meta_rl import model as model_lib
 from models.meta_rl import rollout
 from tests import readme_util
-from zoo import evaluation
 
 # Each bandit or MDP results table: the line of the README it follows.
 TABLES = {"rl2.bandit_k5_n10": "`rl2.bandit_k5_n10` (GRU-128",
@@ -32,24 +31,6 @@ LABELS = {"random": "random", "greedy": "greedy", "epsilon_greedy": "eps-greedy"
           "ucb1": "UCB1", "thompson": "Thompson", "optimistic_thompson": "optimistic TS",
           "gittins": "Gittins index", "psrl": "PSRL",
           "oracle": "value iteration (true MDP)", "agent": "RL^2"}
-
-
-def _param(metrics, key):
-  return float(str(metrics[key]).split("=")[1])
-
-
-def _like(value, cell: str) -> str:
-  """`value` at the number of decimals `cell` has."""
-  return f"{value:.{len(cell.partition('.')[2])}f}"
-
-
-def _mean_se(values) -> tuple:
-  return tuple(float(x) for x in evaluation.mean_stderr(np.asarray(values)))
-
-
-def _pm(values, fmt=".2f", sign=False) -> str:
-  mean, se = _mean_se(values)
-  return f"{mean:{'+' if sign else ''}{fmt}} ± {se:{fmt}}"
 
 
 def _regret(out) -> np.ndarray:
@@ -67,27 +48,11 @@ def _setup(name):
   return config, metadata, env, tasks, agent
 
 
-def _bandit_policies(env, metrics) -> dict:
-  return {
-      "random": baselines.RandomPolicy(), "greedy": baselines.Greedy(),
-      "epsilon_greedy": baselines.EpsilonGreedy(_param(metrics, "epsilon_greedy_tuned")),
-      "ucb1": baselines.UCB1(_param(metrics, "ucb1_tuned")),
-      "thompson": baselines.Thompson(),
-      "optimistic_thompson": baselines.OptimisticThompson(),
-      "gittins": baselines.Gittins(_param(metrics, "gittins_tuned"), env.num_pulls)}
-
-
-def _tuned(metrics) -> dict:
-  """{method: its recorded tuned parameter, e.g. "c=0.1"}."""
-  return {k[:-len("_tuned")]: v for k, v in metrics.items() if k.endswith("_tuned")}
-
-
-def _mdp_policies(metrics) -> dict:
-  return {"random": baselines.RandomPolicy(), "psrl": baselines.PSRL(),
-          "greedy": baselines.ModelBasedEpsilonGreedy(0.0),
-          "epsilon_greedy": baselines.ModelBasedEpsilonGreedy(
-              float(metrics["epsilon_greedy_tuned"])),
-          "oracle": baselines.ValueIterationOracle()}
+def _policies_and_tuned(named: dict) -> tuple:
+  """({key: policy}, {key: tuned-parameter text}) of the evaluation's
+  {key: (policy, parameter text)}."""
+  return ({k: p for k, (p, _) in named.items()},
+          {k: t for k, (_, t) in named.items() if t != "-"})
 
 
 def _paragraph(start: str) -> str:
@@ -100,45 +65,33 @@ def _paragraph(start: str) -> str:
 
 class ReadmeTest(parameterized.TestCase):
 
-  def _check_table(self, name, totals, tuned_params, paper):
+  def _check_table(self, name, totals, tuned, paper):
     """The README table of `name` against the rollouts' total rewards `totals`,
     the baselines' tuned parameters and the paper's numbers."""
     header, rows = readme_util.table("| method |", after=TABLES[name])
     self.assertEqual(header, ["method", "tuned", "mean total reward", "s.e.", "paper",
                               "RL^2 - this (paired)"])
-    self.assertCountEqual(rows, [LABELS[k] for k in totals])
-    for key, total in totals.items():
-      tuned, mean_cell, se_cell, paper_cell, paired_cell = rows[LABELS[key]]
-      mean, se = _mean_se(total)
-      self.assertEqual(tuned, tuned_params.get(key, ""), key)
-      self.assertEqual((mean_cell, se_cell), (_like(mean, mean_cell),
-                                               _like(se, se_cell)), key)
-      if key in paper:
-        self.assertEqual(float(paper_cell), paper[key], key)
-      else:
-        self.assertEqual(paper_cell, "", key)
-      if key == "agent":
-        self.assertEqual(paired_cell, "")
-      else:
-        self.assertEqual(paired_cell, _pm(totals["agent"] - total, sign=True), key)
+    readme_util.check_reward_table(self, rows, {k: LABELS[k] for k in totals}, totals,
+                                   tuned, paper)
 
   def _bandit_totals(self, name):
-    config, metadata, env, tasks, agent = _setup(name)
+    _, metadata, env, tasks, agent = _setup(name)
     metrics = metadata["metrics"]
-    policies = dict(_bandit_policies(env, metrics), agent=agent)
+    policies, tuned = _policies_and_tuned(
+        evaluate.recorded_bandit_baselines(metrics, env.num_pulls))
     totals = {k: rollout.evaluate_policy(env, p, tasks)["total_reward"]
-              for k, p in policies.items()}
+              for k, p in dict(policies, agent=agent).items()}
     for key, total in totals.items():
       self.assertAlmostEqual(float(total.mean()), metrics[f"{key}_mean_total_reward"],
                              places=3, msg=key)
-    return config, env, metrics, totals
+    return env, tuned, totals
 
   @parameterized.parameters("rl2.bandit_k5_n10", "rl2.bandit_k5_n100")
   def test_bandit_tables(self, name):
-    _, env, metrics, totals = self._bandit_totals(name)
+    env, tuned, totals = self._bandit_totals(name)
     paper = dict(zip(evaluate._BANDIT_COLUMNS,  # pylint: disable=protected-access
                      evaluate.PAPER_BANDITS[(env.num_pulls, env.num_arms)]))
-    self._check_table(name, totals, _tuned(metrics), paper)
+    self._check_table(name, totals, tuned, paper)
     if name != "rl2.bandit_k5_n100":
       return
     text = readme_util.flat()
@@ -149,24 +102,23 @@ class ReadmeTest(parameterized.TestCase):
         f"{paper['thompson']}; Gittins {mean('gittins'):.1f}, paper {paper['gittins']}; "
         f"UCB1 {mean('ucb1'):.1f}, paper {paper['ucb1']})", text)
     agent = totals["agent"]
-    behind = _mean_se(totals["gittins"] - agent)
     self.assertIn(
-        f"its mean total reward {_pm(agent, '.1f')} is above Thompson sampling's "
-        f"({mean('thompson'):.1f}; paired {_pm(agent - totals['thompson'], '.1f', True)})"
-        f" and {behind[0]:.1f} ± {behind[1]:.1f} below the tuned Gittins index's "
+        f"its mean total reward {readme_util.pm(agent, '.1f')} is above Thompson sampling's "
+        f"({mean('thompson'):.1f}; paired {readme_util.pm(agent - totals['thompson'], '.1f', True)})"
+        f" and {readme_util.pm(totals['gittins'] - agent, '.1f')} below the tuned Gittins index's "
         f"{mean('gittins'):.1f} (the claim allows 2; the paper had RL^2 "
         f"{paper['agent'] - paper['gittins']:.1f} above it, {paper['agent']} against "
         f"{paper['gittins']})", text)
 
   def test_bandit_k10_sentence(self):
-    _, env, _, totals = self._bandit_totals("rl2.bandit_k10_n100")
+    env, _, totals = self._bandit_totals("rl2.bandit_k10_n100")
     paper = dict(zip(evaluate._BANDIT_COLUMNS,  # pylint: disable=protected-access
                      evaluate.PAPER_BANDITS[(env.num_pulls, env.num_arms)]))
     agent = totals["agent"]
     vs = lambda k: (f"{float(totals[k].mean()):.1f}; paired "
-                    f"{_pm(agent - totals[k], '.1f', True)}")
+                    f"{readme_util.pm(agent - totals[k], '.1f', True)}")
     self.assertIn(
-        f"{_pm(agent, '.1f')} on {len(agent)} held-out bandits, above Thompson sampling "
+        f"{readme_util.pm(agent, '.1f')} on {len(agent)} held-out bandits, above Thompson sampling "
         f"({vs('thompson')}), below tuned UCB1 ({vs('ucb1')}) and Gittins "
         f"({vs('gittins')}); paper: RL^2 {paper['agent']}, Gittins {paper['gittins']}, "
         f"Thompson {paper['thompson']}.", readme_util.flat())
@@ -176,19 +128,20 @@ class ReadmeTest(parameterized.TestCase):
     _, metadata, env, tasks, agent = _setup(name)
     metrics = metadata["metrics"]
     keep = ("mean_reward", "best_mean")
+    recorded, _ = _policies_and_tuned(
+        evaluate.recorded_bandit_baselines(metrics, env.num_pulls))
     runs = {k: rollout.evaluate_policy(env, p, tasks, keep=keep) for k, p in (
-        ("agent", agent), ("thompson", baselines.Thompson()),
-        ("ucb1", baselines.UCB1(_param(metrics, "ucb1_tuned"))),
-        ("gittins", baselines.Gittins(_param(metrics, "gittins_tuned"), env.num_pulls)),
+        ("agent", agent), ("thompson", recorded["thompson"]),
+        ("ucb1", recorded["ucb1"]), ("gittins", recorded["gittins"]),
         ("bayes_optimal", baselines.BayesOptimal(env.num_pulls)))}
     regret = {k: float(_regret(r).mean()) for k, r in runs.items()}
     total = {k: r["total_reward"] for k, r in runs.items()}
     text = _paragraph(f"`{name}` (LSTM-128")
     self.assertIn(
         f"Half holds: {regret['agent']:.2f} against Thompson's {regret['thompson']:.2f} "
-        f"(paired reward {_pm(total['agent'] - total['thompson'], sign=True)}), but "
+        f"(paired reward {readme_util.pm(total['agent'] - total['thompson'], sign=True)}), but "
         f"tuned UCB1 ({metrics['ucb1_tuned']}) has {regret['ucb1']:.2f} (paired "
-        f"{_pm(total['agent'] - total['ucb1'], sign=True)}) and the Gittins index "
+        f"{readme_util.pm(total['agent'] - total['ucb1'], sign=True)}) and the Gittins index "
         f"{regret['gittins']:.2f}.", text)
     self.assertIn(
         f"has expected regret {baselines.BayesOptimal.expected_regret(env.num_pulls):.2f}"
@@ -225,7 +178,7 @@ class ReadmeTest(parameterized.TestCase):
         self.assertAlmostEqual(float(regret.mean()), metrics[f"{prior}_{key}_regret"],
                                places=3, msg=(prior, key))
         regrets[prior, key] = float(regret.mean())
-        cells.append(_pm(regret))
+        cells.append(readme_util.pm(regret))
       self.assertEqual(rows[label], cells, prior)
     self.assertIn(f"on its own prior ({regrets['dependent_uniform', 'agent']:.2f} "
                   f"against the Gittins index's "
@@ -242,12 +195,12 @@ class ReadmeTest(parameterized.TestCase):
     _, rows = readme_util.table("| transition |", after=f"`{name}` (LSTM-128")
     for transition in ("common", "rare"):
       self.assertEqual(rows[transition], [
-          _pm(probs[(transition, o)][~np.isnan(probs[(transition, o)])], ".3f")
+          readme_util.pm(probs[(transition, o)][~np.isnan(probs[(transition, o)])], ".3f")
           for o in ("rewarded", "unrewarded")], transition)
     interaction, reward_effect = evaluate.stay_effects(probs)
     self.assertIn(
-        f"Holds: {_pm(interaction, '.3f')}, with no model-free main effect of reward "
-        f"({_pm(reward_effect, '.3f')}); reward rate "
+        f"Holds: {readme_util.pm(interaction, '.3f')}, with no model-free main effect of reward "
+        f"({readme_util.pm(reward_effect, '.3f')}); reward rate "
         f"{float(np.mean(out['mean_reward'][:, 1::2])):.3f}",
         _paragraph(f"`{name}` (LSTM-128"))
     self.assertEqual(f"{metadata['metrics']['interaction']:.3f}",
@@ -271,16 +224,16 @@ class ReadmeTest(parameterized.TestCase):
     name = "rl2.mdp_n10"
     _, metadata, env, tasks, agent = _setup(name)
     metrics = metadata["metrics"]
-    policies = dict(_mdp_policies(metrics), agent=agent)
+    policies, tuned = _policies_and_tuned(
+        evaluate.mdp_baselines(float(metrics["epsilon_greedy_tuned"])))
     totals = {k: rollout.evaluate_policy(env, p, tasks)["total_reward"]
-              for k, p in policies.items()}
+              for k, p in dict(policies, agent=agent).items()}
     for key, total in totals.items():
       self.assertAlmostEqual(float(total.mean()), metrics[f"{key}_mean_total_reward"],
                              places=2, msg=key)
     paper = dict(zip(evaluate._MDP_COLUMNS,  # pylint: disable=protected-access
                      evaluate.PAPER_MDPS[env.num_episodes]))
-    self._check_table(name, totals,
-                      {"epsilon_greedy": f"eps={metrics['epsilon_greedy_tuned']}"}, paper)
+    self._check_table(name, totals, tuned, paper)
     m = {k: f"{float(v.mean()):.1f}" for k, v in totals.items()}
     best = metadata["training"]
     self.assertEqual(best["best_step"], best["train_steps"])

@@ -113,17 +113,16 @@ class FewShotClaimsTest(parameterized.TestCase):
       self.assertIn(f"After stage 1 alone SNAIL was {-gap:.2f} points behind at 1-shot",
                     deviations)
     # And the best validation errors of the training record.
-    for key in ("best_validation_accuracy", "protonet_best_validation_accuracy"):
-      error = 100 * (1 - card.metadata["training"][key])
-      self.assertIn(f"{error:.1f}%", deviations, key)
+    errors = [100 * (1 - card.metadata["training"][key]) for key in (
+        "best_validation_accuracy", "protonet_best_validation_accuracy")]
+    for error in errors:
+      self.assertIn(f"{error:.1f}%", deviations)
     # The README's rows for the glyph test alphabets are the report's, and it quotes
     # the same best validation errors and stage-1 gap.
     way = int(recorded["way"])
     _check_readme_rows(self, report, way, "glyph test alphabets",
                        "glyph test alphabets")
     readme = readme_util.flat()
-    errors = [100 * (1 - card.metadata["training"][key]) for key in (
-        "best_validation_accuracy", "protonet_best_validation_accuracy")]
     self.assertIn(f"best validation error SNAIL {errors[0]:.1f}%, the ProtoNet "
                   f"{errors[1]:.1f}%", readme)
     if "After stage 1 alone" in deviations:
@@ -244,25 +243,17 @@ class BanditClaimsTest(parameterized.TestCase):
 
   def _check_readme(self, name, config, recorded, totals, earlier):
     """The README's numbers for this bandit model, from the rollouts' totals."""
-    pm = lambda v, sign="": "{:{s}.2f} ± {:.2f}".format(
-        *(float(x) for x in evaluation.mean_stderr(v)), s=sign)
+    pm = readme_util.pm
     ours = totals["agent"]
     if name == "snail.bandit_k5_n10":
       _, rows = readme_util.table("| method |", after="Bandits, 5 arms, 10 pulls")
-      labels = {"agent": "SNAIL", "gittins": "Gittins index", "ucb1": "UCB1",
-                "greedy": "greedy", "thompson": "Thompson", "random": "random"}
-      self.assertCountEqual(rows, labels.values())
       paper = bandit_evaluate._paper(config.env())  # pylint: disable=protected-access
       paper["agent"] = paper.pop(bandit_evaluate.AGENT)
-      for key, label in labels.items():
-        tuned, mean, se, paper_cell, paired = rows[label]
-        self.assertEqual(tuned, recorded.get(f"{key}_tuned", ""), key)
-        m, e = (float(x) for x in evaluation.mean_stderr(totals[key]))
-        self.assertEqual((mean, se), (f"{m:.{len(mean.partition('.')[2])}f}",
-                                      f"{e:.{len(se.partition('.')[2])}f}"), key)
-        self.assertEqual(paper_cell, str(paper.get(key, "")), key)
-        self.assertEqual(paired, "" if key == "agent"
-                         else pm(ours - totals[key], "+"), key)
+      readme_util.check_reward_table(
+          self, rows, {"agent": "SNAIL", "gittins": "Gittins index", "ucb1": "UCB1",
+                       "greedy": "greedy", "thompson": "Thompson", "random": "random"},
+          totals, {k[:-len("_tuned")]: v for k, v in recorded.items()
+                   if k.endswith("_tuned")}, paper)
       spare = config.claim_paper_tolerance - abs(float(ours.mean())
                                                  - config.claim_paper_value)
       self.assertIn(f"(claim: within {config.claim_paper_tolerance} of the paper's "
@@ -270,14 +261,14 @@ class BanditClaimsTest(parameterized.TestCase):
                     readme_util.flat())
       return
     mean = lambda k: float(totals[k].mean())
-    behind = pm(ours - totals["gittins"], "+")
+    behind = pm(ours - totals["gittins"], sign=True)
     stages = [re.match(r"([0-9.]+) vs [0-9.]+ \(paired ([-+0-9.]+ ± [0-9.]+)\)",
                        c["measured"]).groups()
               for stage in earlier for c in stage.get("claims", ())][::-1]
     self.assertIn(
         f"{pm(ours)} against the tuned Gittins policy's {mean('gittins'):.2f} (paired "
         f"{behind}), above Thompson sampling ({mean('thompson'):.2f}; "
-        f"{pm(ours - totals['thompson'], '+')}). The earlier stages scored "
+        f"{pm(ours - totals['thompson'], sign=True)}). The earlier stages scored "
         + " and ".join(f"{m} ({g})" for m, g in stages), readme_util.flat())
 
   @parameterized.parameters(*BANDITS)
