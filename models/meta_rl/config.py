@@ -157,9 +157,7 @@ class MetaRLConfig:
     raise ValueError(f"env_kind must be one of {sorted(envs.ENVS)}; received: {kind!r}")
 
 
-# The environment fields, and those each environment reads (`MetaRLConfig.env`).
-_ENV_FIELDS = ("num_arms", "num_pulls", "prior", "bandit_episode_length",
-               "num_episodes", "common_prob")
+# The environment fields each environment reads (`MetaRLConfig.env`).
 _ENV_FIELDS_USED = {
     "bandit": ("num_arms", "num_pulls", "prior", "bandit_episode_length"),
     "informative_arm": ("num_pulls",),
@@ -167,4 +165,5 @@ _ENV_FIELDS_USED = {
     "mdp": ("num_episodes",),
     "two_step": ("num_episodes", "common_prob"),
 }
+_ENV_FIELDS = sorted(set().union(*_ENV_FIELDS_USED.values()))
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(MetaRLConfig)}

@@ -142,10 +142,11 @@ class EpisodeSampler:
       support_x `[B, N*K, H, W, 1]` (shuffled), support_y `[B, N*K]` int32,
       query_x `[B, N*Q, H, W, 1]` (class-major), query_y `[B, N*Q]` int32.
     """
-    if isinstance(shots, int) and shots + queries > self.min_count:
-      raise ValueError(f"shots + queries ({shots} + {queries}) exceeds the examples of "
-                       f"the smallest class ({self.min_count})")
-    if not isinstance(shots, int):
+    if isinstance(shots, int):
+      if shots + queries > self.min_count:
+        raise ValueError(f"shots + queries ({shots} + {queries}) exceeds the examples "
+                         f"of the smallest class ({self.min_count})")
+    else:
       # A tensor K (e.g. drawn per training step): the same check in the graph, or a
       # class would borrow its neighbour's examples under its own label.
       tf.debugging.assert_less_equal(
