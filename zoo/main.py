@@ -167,6 +167,11 @@ class _Plan:
       raise app.UsageError(f"--omniglot_dir={FLAGS.omniglot_dir!r} is not a folder")
     self.model_dir = _path(FLAGS.model_dir)
     self.output_dir = _path(FLAGS.output_dir)
+    # Not found only by the evaluation at the end of a training run.
+    for flag in ("model_dir", "output_dir", "export_dir"):
+      value = getattr(FLAGS, flag)
+      if value and os.path.exists(_path(value)) and not os.path.isdir(_path(value)):
+        raise app.UsageError(f"--{flag}={value!r} exists and is not a folder")
     self.export_dir = _path(FLAGS.export_dir) or (
         os.path.join(self.model_dir, "export") if self.model_dir else None)
 
@@ -421,7 +426,15 @@ def run_train(plan):
   if parent is not None:
     metadata["parent"] = parent
   if FLAGS.evaluate_after_train:
-    report = _evaluate(name, model, config)
+    try:
+      report = _evaluate(name, model, config)
+    except Exception:
+      print(f"The evaluation after training failed, so nothing was exported. The "
+            f"trained weights are kept in --model_dir={plan.model_dir}: the same "
+            "command resumes there at the last step and evaluates again "
+            "(--noevaluate_after_train exports them without evaluating).",
+            file=sys.stderr)
+      raise
     print(report.text())
     metadata["metrics"] = report.metrics
     metadata["claims"] = [{"statement": c.statement, "measured": c.measured,

@@ -38,6 +38,8 @@ class BadFlagsTest(parameterized.TestCase):
       ("finetune_override_that_changes_layers",
        ["--mode=finetune", "--params_override=hidden_sizes=8:20"],
        "layer 'lstm_0'"),
+      ("output_dir_not_a_folder", ["--mode=train", "--output_dir=/dev/null"],
+       "--output_dir='/dev/null' exists and is not a folder"),
       ("init_checkpoint_not_a_checkpoint",
        ["--mode=finetune", "--init_checkpoint=does_not_exist"], "has no config.json"),
   )
