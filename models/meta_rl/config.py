@@ -9,6 +9,7 @@ __all__ = ["MetaRLConfig"]
 
 ALGORITHMS = ("ppo", "a2c")
 TRAIN_REWARDS = ("sampled", "expected", "bayes_advantage", "task_advantage")
+CRITICS = ("recurrent", "counts")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +30,12 @@ class MetaRLConfig:
   "task_advantage" (MDPs) on Q*(s_t, a_t) - V*(s_t) of the task's own finite-horizon
   optimum (value iteration on the true MDP) plus the prior's mean reward 1: also
   privileged, also the same objective in expectation up to a constant.
+  `critic` "recurrent" (the papers') takes V from the recurrent net's value head;
+  "counts" (Bernoulli bandits) from a separate MLP on each arm's success and failure
+  counts so far and t / T, the sufficient statistics of the agent's own history
+  (nothing about the task), trained alongside the policy and not part of the exported
+  agent; the net's own value head is still trained, as an auxiliary loss. During the
+  first `critic_warmup_steps` only the value losses train (the policy's loss is off).
   Claims: thresholds checked by `evaluate` (None = reported only).
   """
   # Environment.
@@ -64,6 +71,9 @@ class MetaRLConfig:
   # sampled rewards). Same expected policy gradient, less variance; not in the papers.
   train_reward: str = "sampled"
   grad_clip: float = 1.0  # global norm of the summed gradient (0: none)
+  critic: str = "recurrent"
+  critic_units: int = 64
+  critic_warmup_steps: int = 0
   validate_every: int = 100
   num_validation_tasks: int = 500
   checkpoint_every: int = 100
@@ -96,6 +106,16 @@ class MetaRLConfig:
     if self.train_reward not in TRAIN_REWARDS:
       raise ValueError(f"train_reward must be one of {TRAIN_REWARDS}; received: "
                        f"{self.train_reward!r}")
+    if self.critic not in CRITICS:
+      raise ValueError(f"critic must be one of {CRITICS}; received: {self.critic!r}")
+    if self.critic == "counts" and self.env_kind != "bandit":
+      raise ValueError("critic='counts' reads the arms' success / failure counts, so "
+                       "it is for env_kind='bandit' (Bernoulli rewards); received "
+                       f"env_kind={self.env_kind!r}")
+    if self.critic == "recurrent" and (self.critic_units != _CRITIC_UNITS
+                                       or self.critic_warmup_steps):
+      raise ValueError("critic_units and critic_warmup_steps belong to critic='counts'"
+                       f"; received critic={self.critic!r}")
     if self.train_reward == "task_advantage" and self.env_kind != "mdp":
       raise ValueError("train_reward='task_advantage' is for env_kind='mdp' (on "
                        "bandits it is train_reward='expected' less a constant); "
@@ -109,7 +129,7 @@ class MetaRLConfig:
                        "prior='independent', num_arms=2)")
     for name in ("units", "batch_size", "train_steps", "ppo_epochs", "validate_every",
                  "num_validation_tasks", "checkpoint_every", "log_every",
-                 "num_test_tasks"):
+                 "num_test_tasks", "critic_units"):
       if getattr(self, name) <= 0:
         raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
     if self.num_test_tasks > envs.TEST_BLOCK:
@@ -122,7 +142,7 @@ class MetaRLConfig:
     for name in ("learning_rate", "reward_scale", "reward_input_scale"):
       if getattr(self, name) <= 0:
         raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")
-    for name in ("embed_units", "ppo_clip", "value_coef", "entropy_coef",
+    for name in ("critic_warmup_steps", "embed_units", "ppo_clip", "value_coef", "entropy_coef",
                  "entropy_final", "grad_clip"):
       if getattr(self, name) < 0:
         raise ValueError(f"{name} must be >= 0; received: {getattr(self, name)}")
@@ -167,3 +187,4 @@ _ENV_FIELDS_USED = {
 }
 _ENV_FIELDS = sorted(set().union(*_ENV_FIELDS_USED.values()))
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(MetaRLConfig)}
+_CRITIC_UNITS = _DEFAULTS["critic_units"]

@@ -26,8 +26,11 @@ from models.meta_rl import rollout as rollout_lib
 
 __all__ = [
     "AgentPolicy",
+    "CountCritic",
     "RecurrentActorCritic",
+    "build_critic",
     "build_from_config",
+    "count_features",
     "gru_step",
     "input_features",
 ]
@@ -233,6 +236,73 @@ class AgentPolicy:
 
   def __repr__(self):
     return f"AgentPolicy({self.net.name}, greedy={self.greedy})"
+
+
+def count_features(action, reward, num_arms: int, trial_length: int):
+  """Each arm's successes and failures before step t, and t, all over T: `[B, T, 2A+1]`.
+
+  From the actions `[B, T]` and the 0/1 rewards `[B, T]` of a Bernoulli-bandit trial,
+  i.e. from the agent's own history; with independent arms these counts and t are the
+  sufficient statistics of the Bayesian belief state.
+  """
+  chosen = tf.one_hot(tf.cast(action, tf.int32), num_arms)
+  reward = tf.cast(reward, tf.float32)[..., None]
+  counts = tf.cumsum(tf.concat([chosen * reward, chosen * (1.0 - reward)], -1),
+                     axis=1, exclusive=True)
+  steps = tf.shape(action)[1]
+  t = tf.zeros_like(counts[..., :1]) + tf.cast(tf.range(steps), tf.float32)[:, None]
+  return tf.concat([counts, t], -1) / float(trial_length)
+
+
+@keras.saving.register_keras_serializable(package="metazoo")
+class CountCritic(keras.Model):
+  """V(counts, t): an MLP on `count_features`, `[B, T, 2A+1] -> [B, T]`.
+
+  A critic for Bernoulli bandits that sees what the agent's history tells about the
+  task (the counts), as a vector instead of through the recurrent state, so its value
+  estimates, and the advantages built from them, are accurate early in training.
+  Used by the learner only; the agent acts without it.
+  """
+
+  def __init__(self, num_arms: int, trial_length: int, units: int = 64,
+               name: str = "count_critic", **kwargs):
+    super().__init__(name=name, **kwargs)
+    self.num_arms = int(num_arms)
+    self.trial_length = int(trial_length)
+    self.units = int(units)
+    self.hidden = [keras.layers.Dense(self.units, activation="relu", name=f"hidden_{i}")
+                   for i in range(2)]
+    self.out = keras.layers.Dense(1, name="value")
+    width = 2 * self.num_arms + 1
+    for layer in self.hidden:
+      layer.build((None, width))
+      width = self.units
+    self.out.build((None, width))
+    self.built = True
+
+  def call(self, features):
+    x = features
+    for layer in self.hidden:
+      x = layer(x)
+    return tf.squeeze(self.out(x), -1)
+
+  def values(self, record):
+    """V at every step of a rollout record `[B, T]`."""
+    return self(count_features(record["action"], record["reward"], self.num_arms,
+                               self.trial_length))
+
+  def get_config(self):
+    return dict(super().get_config(), num_arms=self.num_arms,
+                trial_length=self.trial_length, units=self.units)
+
+
+def build_critic(config):
+  """The separate critic of `config.critic` ("counts"), or None ("recurrent")."""
+  if config.critic == "recurrent":
+    return None
+  env = config.env()
+  return CountCritic(num_arms=env.num_actions, trial_length=env.trial_length,
+                     units=config.critic_units)
 
 
 def build_from_config(config) -> RecurrentActorCritic:

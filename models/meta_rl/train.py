@@ -44,8 +44,18 @@ def gae(rewards, values, gamma: float, lam: float):
   return advantages, advantages + values
 
 
-def ppo_loss(net, features, record, advantages, returns, config, entropy_coef):
-  """Per-task loss `[B]` (mean over the trial's steps) and its parts."""
+def ppo_loss(net, features, record, advantages, returns, config, entropy_coef,
+             critic=None, policy_weight=None, net_returns=None):
+  """Per-task loss `[B]` (mean over the trial's steps) and its parts.
+
+  With a separate `critic` (`config.critic="counts"`) the value loss trains it on
+  `returns` and, as before, the recurrent net's value head (whose estimates the
+  advantages no longer use) on `net_returns`, the discounted rewards to go: dropping
+  that term would change the shared recurrent layer's updates, and with them the
+  policy's, and targets built from the critic's values would carry its errors into
+  the recurrent layer. A `policy_weight` (0 or 1) scales the policy's terms (0 trains
+  the value estimates alone).
+  """
   logits, values = net.unroll(features)
   logp_all = tf.nn.log_softmax(logits)
   logp = tf.gather(logp_all, record["action"], batch_dims=2)
@@ -53,8 +63,15 @@ def ppo_loss(net, features, record, advantages, returns, config, entropy_coef):
   clipped = tf.clip_by_value(ratio, 1.0 - config.ppo_clip, 1.0 + config.ppo_clip)
   surrogate = tf.minimum(ratio * advantages, clipped * advantages)
   entropy = -tf.reduce_sum(tf.exp(logp_all) * logp_all, axis=-1)
-  value_loss = 0.5 * tf.square(values - returns)
+  if critic is None:
+    value_loss = 0.5 * tf.square(values - returns)
+  else:
+    value_loss = 0.5 * (tf.square(values - net_returns)
+                        + tf.square(critic.values(record) - returns))
   per_step = -surrogate + config.value_coef * value_loss - entropy_coef * entropy
+  if policy_weight is not None:
+    per_step = (policy_weight * (-surrogate - entropy_coef * entropy)
+                + config.value_coef * value_loss)
   return tf.reduce_mean(per_step, axis=1), {
       "entropy": tf.reduce_mean(entropy, axis=1),
       "value_loss": tf.reduce_mean(value_loss, axis=1)}
@@ -100,13 +117,14 @@ def train_rewards(record, config, task=None):
   return record["mean_reward" if config.train_reward == "expected" else "reward"]
 
 
-def make_train_step(net, optimizer, config, strategy, seed: int = 0):
-  """A compiled `step(global_step) -> {"reward", "loss", "entropy", "value_loss"}`."""
+def make_train_step(net, optimizer, config, strategy, seed: int = 0, critic=None):
+  """A compiled `step(global_step) -> {"reward", "loss", "entropy", "value_loss"}`;
+  `critic`: the separate critic of `config.critic="counts"` (`model.build_critic`)."""
   env = config.env()
   global_batch = config.batch_size
   total = config.train_steps
   policy = model_lib.AgentPolicy(net)
-  variables = net.trainable_variables
+  variables = net.trainable_variables + (critic.trainable_variables if critic else [])
 
   def replica_step(global_step):
     step_seed = _train_seed(env, seed, global_step)
@@ -115,8 +133,12 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
     record = rollout_lib.rollout(env, policy, task, step_seed)
     features = net.trial_features(record)
     rewards = train_rewards(record, config, task)
-    advantages, returns = gae(config.reward_scale * rewards, record["value"],
+    values = record["value"] if critic is None else critic.values(record)
+    advantages, returns = gae(config.reward_scale * rewards, values,
                               config.gamma, config.gae_lambda)
+    net_returns = (None if critic is None else
+                   gae(config.reward_scale * rewards, record["value"], config.gamma,
+                       1.0)[1])
     # Normalise the advantages with statistics of the global batch.
     ctx = tf.distribute.get_replica_context()
     count = tf.cast(tf.size(advantages), tf.float32)
@@ -128,11 +150,13 @@ def make_train_step(net, optimizer, config, strategy, seed: int = 0):
     progress = tf.minimum(tf.cast(global_step, tf.float32) / float(total), 1.0)
     entropy_coef = config.entropy_coef + (config.entropy_final - config.entropy_coef
                                           ) * progress
+    policy_weight = (tf.cast(global_step >= config.critic_warmup_steps, tf.float32)
+                     if config.critic_warmup_steps else None)
     losses = []
     for _ in range(config.ppo_epochs):
       with tf.GradientTape() as tape:
         per_task, parts = ppo_loss(net, features, record, advantages, returns, config,
-                                   entropy_coef)
+                                   entropy_coef, critic, policy_weight, net_returns)
         loss = tf.nn.compute_average_loss(per_task, global_batch_size=global_batch)
       grads = tape.gradient(loss, variables)
       if config.grad_clip:
@@ -198,10 +222,13 @@ def train(net, config, context: training.TrainContext) -> dict:
     import dataclasses  # pylint: disable=g-import-not-at-top
     config = dataclasses.replace(config, train_steps=total)
   with strategy.scope():
+    critic = model_lib.build_critic(config)
     optimizer = make_optimizer(config, total)
     # Built inside the scope, before strategy.run (see DESIGN.md, distribution).
-    optimizer.build(net.trainable_variables)
-  step_fn = make_train_step(net, optimizer, config, strategy, seed=context.seed)
+    optimizer.build(net.trainable_variables
+                    + (critic.trainable_variables if critic else []))
+  step_fn = make_train_step(net, optimizer, config, strategy, seed=context.seed,
+                            critic=critic)
   env = config.env()
   val_tasks = validation_tasks(config)
   policy = model_lib.AgentPolicy(net, greedy=config.eval_greedy)
@@ -230,7 +257,8 @@ def train(net, config, context: training.TrainContext) -> dict:
 
   result = training.run_loop(
       model_dir=context.model_dir, step_fn=step_fn, total_steps=total,
-      objects={"net": net, "optimizer": optimizer},
+      objects={"net": net, "optimizer": optimizer,
+               **({"critic": critic} if critic else {})},
       checkpoint_every=config.checkpoint_every, log_every=config.log_every,
       validate_fn=validate, validate_every=config.validate_every, keep_best=net,
       strategy=strategy, log=context.log)

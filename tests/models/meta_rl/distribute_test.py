@@ -23,6 +23,15 @@ def setUpModule():
   _STRATEGIES["mirrored"] = distribute.get_distribution_strategy("mirrored")
 
 
+class _AgentAndCritic(keras.Model):
+  """The agent and its separate critic, as one model whose weights are both's."""
+
+  def __init__(self, config):
+    super().__init__()
+    self.net = model_lib.build_from_config(config)
+    self.critic = model_lib.build_critic(config)
+
+
 class MirroredStepTest(absltest.TestCase):
 
   def _check(self, config):
@@ -44,6 +53,19 @@ class MirroredStepTest(absltest.TestCase):
         env_kind="bandit", num_arms=3, num_pulls=10, bandit_episode_length=10,
         cell="lstm", units=8, algorithm="a2c", ppo_epochs=1, batch_size=8,
         train_steps=10))
+
+  def test_a2c_lstm_with_the_count_critic(self):
+    config = config_lib.MetaRLConfig(
+        env_kind="bandit", num_arms=2, num_pulls=10, bandit_episode_length=10,
+        cell="lstm", units=8, algorithm="a2c", ppo_epochs=1, batch_size=8,
+        critic="counts", critic_units=8, gae_lambda=0.5, train_steps=10)
+    keras.utils.set_random_seed(1)
+    distribute_util.assert_same_steps(
+        self, lambda: _AgentAndCritic(config),
+        lambda pair, opts, strategy: train.make_train_step(
+            pair.net, opts[0], config, strategy, seed=3, critic=pair.critic),
+        [lambda pair: pair.net.trainable_variables + pair.critic.trainable_variables],
+        _STRATEGIES["one_device"], _STRATEGIES["mirrored"])
 
   def test_a2c_lstm_on_the_bayes_advantage(self):
     # Each replica looks its pulls' losses up in the same program table.

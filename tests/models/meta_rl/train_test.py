@@ -68,6 +68,14 @@ class ConfigTest(absltest.TestCase):
     config_lib.MetaRLConfig(env_kind="two_step", num_episodes=50, common_prob=0.8)
     with self.assertRaisesRegex(ValueError, "at most one test block.*2000000"):
       config_lib.MetaRLConfig(num_test_tasks=2_000_000)
+    with self.assertRaisesRegex(ValueError, "critic must be one of.*'oracle'"):
+      config_lib.MetaRLConfig(critic="oracle")
+    with self.assertRaisesRegex(ValueError, "critic='counts'.*received env_kind='mdp'"):
+      config_lib.MetaRLConfig(env_kind="mdp", critic="counts")
+    with self.assertRaisesRegex(ValueError, "belong to critic='counts'"):
+      config_lib.MetaRLConfig(critic_warmup_steps=10)
+    with self.assertRaisesRegex(ValueError, "critic_units must be positive"):
+      config_lib.MetaRLConfig(critic="counts", critic_units=0)
 
 
 class BayesAdvantageRewardTest(absltest.TestCase):
@@ -120,6 +128,64 @@ class ExpectedRewardTest(absltest.TestCase):
     # The informative-arm bandit pays each arm's mean exactly.
     self.assertLess(self._max_difference(env_kind="informative_arm", num_arms=11,
                                          num_pulls=5), 1e-7)
+
+
+class CountCriticTest(absltest.TestCase):
+
+  def test_count_features_count_each_arms_outcomes_before_the_step(self):
+    action = tf.constant([[0, 1, 0, 0, 2]])
+    reward = tf.constant([[1.0, 0.0, 0.0, 1.0, 1.0]])
+    got = model_lib.count_features(action, reward, num_arms=3, trial_length=5).numpy()
+    # Columns: successes of arms 0-2, failures of arms 0-2, t; all over T = 5.
+    expected = np.array([[0, 0, 0, 0, 0, 0, 0],
+                         [1, 0, 0, 0, 0, 0, 1],
+                         [1, 0, 0, 0, 1, 0, 2],
+                         [1, 0, 0, 1, 1, 0, 3],
+                         [2, 0, 0, 1, 1, 0, 4]], np.float32) / 5.0
+    np.testing.assert_allclose(got[0], expected, rtol=1e-6)
+
+  def _one_step(self, global_step, **fields):
+    config = config_lib.MetaRLConfig(
+        num_arms=2, num_pulls=10, bandit_episode_length=10, cell="lstm", units=8,
+        algorithm="a2c", ppo_epochs=1, batch_size=32, critic="counts",
+        **{"critic_units": 8, **fields})
+    keras.utils.set_random_seed(0)
+    strategy = distribute.get_distribution_strategy("one_device")
+    with strategy.scope():
+      net = model_lib.build_from_config(config)
+      critic = model_lib.build_critic(config)
+      optimizer = keras.optimizers.SGD(0.1)
+      optimizer.build(net.trainable_variables + critic.trainable_variables)
+    before = [v.numpy() for v in net.trainable_variables + critic.trainable_variables]
+    step = train.make_train_step(net, optimizer, config, strategy, seed=3,
+                                 critic=critic)
+    step(tf.constant(global_step))
+    # By id: the two models' layer paths may coincide ("value/kernel").
+    moved = {id(v): float(np.abs(v.numpy() - b).max()) for v, b in zip(
+        net.trainable_variables + critic.trainable_variables, before)}
+    return net, critic, moved
+
+  def test_critic_policy_and_the_nets_value_head_all_learn(self):
+    net, critic, moved = self._one_step(0)
+    self.assertGreater(max(moved[id(v)] for v in critic.trainable_variables), 1e-4)
+    self.assertGreater(moved[id(net.policy_head.kernel)], 1e-6)
+    self.assertGreater(moved[id(net.value_head.kernel)], 1e-6)
+
+  def test_advantages_come_from_the_critic(self):
+    # The same first step with a differently initialised critic moves the policy
+    # differently: its advantages are built from the critic's values.
+    a, _, _ = self._one_step(0)
+    b, _, _ = self._one_step(0, critic_units=16)
+    self.assertGreater(float(np.abs(a.policy_head.kernel.numpy()
+                                    - b.policy_head.kernel.numpy()).max()), 1e-6)
+
+  def test_warmup_trains_the_critics_and_leaves_the_policy_head(self):
+    net, critic, moved = self._one_step(4, critic_warmup_steps=5)
+    self.assertGreater(max(moved[id(v)] for v in critic.trainable_variables), 1e-4)
+    self.assertEqual(max(moved[id(v)] for v in (net.policy_head.kernel,
+                                                 net.policy_head.bias)), 0.0)
+    net, _, moved = self._one_step(5, critic_warmup_steps=5)
+    self.assertGreater(moved[id(net.policy_head.kernel)], 1e-6)
 
 
 class LearningTest(absltest.TestCase):
