@@ -258,10 +258,9 @@ def count_features(action, reward, num_arms: int, trial_length: int):
 class CountCritic(keras.Model):
   """V(counts, t): an MLP on `count_features`, `[B, T, 2A+1] -> [B, T]`.
 
-  A critic for Bernoulli bandits that sees what the agent's history tells about the
-  task (the counts), as a vector instead of through the recurrent state, so its value
-  estimates, and the advantages built from them, are accurate early in training.
-  Used by the learner only; the agent acts without it.
+  A critic for Bernoulli bandits that is given what the agent's history tells about
+  the task (the counts) as a vector, instead of having to count through a recurrent
+  state. Used by the learner only; the agent acts without it.
   """
 
   def __init__(self, num_arms: int, trial_length: int, units: int = 64,
