@@ -59,6 +59,9 @@ class FewShotConfig:
   aux_protonet_weight: float = 0.0
   aux_protonet_steps: int = 0
   baseline_learning_rate: float = 1e-3
+  # Both models' learning rates: "constant", or "cosine" (each decays to a tenth of
+  # its value over the run's steps).
+  lr_schedule: str = "constant"
   train_steps: int = 3000
   validate_every: int = 250
   num_validation_episodes: int = 300
@@ -97,6 +100,9 @@ class FewShotConfig:
     if self.aux_protonet_weight < 0 or self.aux_protonet_steps < 0:
       raise ValueError(f"aux_protonet_weight and aux_protonet_steps must be >= 0; "
                        f"received: {self.aux_protonet_weight}, {self.aux_protonet_steps}")
+    if self.lr_schedule not in ("constant", "cosine"):
+      raise ValueError(f"lr_schedule must be 'constant' or 'cosine'; received: "
+                       f"{self.lr_schedule!r}")
     for name in ("learning_rate", "baseline_learning_rate"):
       if getattr(self, name) <= 0:
         raise ValueError(f"{name} must be positive; received: {getattr(self, name)}")

@@ -166,6 +166,24 @@ def smoke_loss(model, config):
               model.protonet_logits(sx, sy, qx, training=True), qy)))
 
 
+def make_optimizers(model, config, total_steps: int):
+  """SNAIL's and the ProtoNet's Adam (built), each with its learning rate, constant or
+  decaying by a cosine to a tenth over `total_steps` (`config.lr_schedule`)."""
+
+  def rate(learning_rate):
+    if config.lr_schedule == "cosine":
+      return keras.optimizers.schedules.CosineDecay(
+          learning_rate, decay_steps=total_steps, alpha=0.1)
+    return learning_rate
+
+  optimizer = keras.optimizers.Adam(rate(config.learning_rate))
+  optimizer.build(model.embedding.trainable_variables
+                  + model.stack.trainable_variables + model.head.trainable_variables)
+  baseline_optimizer = keras.optimizers.Adam(rate(config.baseline_learning_rate))
+  baseline_optimizer.build(model.protonet.trainable_variables)
+  return optimizer, baseline_optimizer
+
+
 def train(model, config, context: training.TrainContext) -> dict:
   """Meta-trains SNAIL and its ProtoNet baseline (built in the strategy's scope).
 
@@ -176,12 +194,8 @@ def train(model, config, context: training.TrainContext) -> dict:
   total = context.train_steps or config.train_steps
   data = samplers(config)
   with strategy.scope():
-    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=None)
-    baseline_optimizer = keras.optimizers.Adam(config.baseline_learning_rate)
     # Built inside the scope, before strategy.run (see DESIGN.md, distribution).
-    optimizer.build(model.embedding.trainable_variables
-                    + model.stack.trainable_variables + model.head.trainable_variables)
-    baseline_optimizer.build(model.protonet.trainable_variables)
+    optimizer, baseline_optimizer = make_optimizers(model, config, total)
     proto_best = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
   step_fn = make_train_step(model, optimizer, baseline_optimizer, data["train"], config,
                             strategy, context.seed)

@@ -1,5 +1,7 @@
 """Few-shot training: a tiny SNAIL and its ProtoNet learn synthetic classes in seconds."""
 
+import dataclasses
+
 from absl.testing import absltest
 import keras
 import numpy as np
@@ -37,11 +39,7 @@ class TrainTest(absltest.TestCase):
     strategy = distribute.get_distribution_strategy()
     with strategy.scope():
       model = model_lib.build_from_config(CONFIG)
-      optimizer = keras.optimizers.Adam(CONFIG.learning_rate)
-      optimizer.build(model.embedding.trainable_variables
-                      + model.stack.trainable_variables + model.head.trainable_variables)
-      baseline_optimizer = keras.optimizers.Adam(CONFIG.baseline_learning_rate)
-      baseline_optimizer.build(model.protonet.trainable_variables)
+      optimizer, baseline_optimizer = train_lib.make_optimizers(model, CONFIG, 300)
     train = episodes.EpisodeSampler(*_synthetic(seed=0), way=3)
     held_out = episodes.EpisodeSampler(*_synthetic(seed=1), way=3)
     sx, sy, qx, qy = held_out.sample([0, 0], batch=32, shots=2, queries=2)
@@ -64,6 +62,21 @@ class TrainTest(absltest.TestCase):
     self.assertLess(after[1], 0.7 * before[1], (before, after))
     # The step traced once although K changes from step to step.
     self.assertEqual(step.experimental_get_tracing_count(), 1)
+
+  def test_cosine_schedule_decays_both_learning_rates_to_a_tenth(self):
+    config = dataclasses.replace(CONFIG, lr_schedule="cosine")
+    model = model_lib.build_from_config(config)
+    for constant in (False, True):
+      optimizers = train_lib.make_optimizers(
+          model, CONFIG if constant else config, total_steps=40)
+      for opt, rate in zip(optimizers, (config.learning_rate,
+                                        config.baseline_learning_rate)):
+        self.assertAlmostEqual(float(opt.learning_rate), rate, delta=1e-9)
+        opt.iterations.assign(40)
+        self.assertAlmostEqual(float(opt.learning_rate), rate if constant else rate / 10,
+                               delta=1e-9)
+    with self.assertRaisesRegex(ValueError, "lr_schedule must be .*'linear'"):
+      dataclasses.replace(CONFIG, lr_schedule="linear")
 
   def test_evaluator_is_deterministic_and_checks_shots(self):
     model = model_lib.build_from_config(CONFIG)
