@@ -105,13 +105,19 @@ class FewShotClaimsTest(parameterized.TestCase):
       if key.startswith("glyphs_") and key.endswith("_accuracy"):
         # The card (and README) quote these accuracies: they must be the recorded ones.
         self.assertIn(f"{100 * value:.2f}%", deviations, key)
-    # A second stage quotes stage 1's 1-shot gap from the `parent` record's claims.
-    if "After stage 1 alone" in deviations:
-      measured = next(c["measured"] for c in card.metadata["parent"]["claims"]
+    # Later stages quote each earlier stage's 1-shot gap from the `parent` chain's
+    # claims (the parent is the stage before this one, its parent the one before).
+    chain, record = [], card.metadata.get("parent")
+    while record:
+      chain.insert(0, record)
+      record = record.get("parent")
+    gaps = {}
+    for stage, record in enumerate(chain, start=1):
+      measured = next(c["measured"] for c in record["claims"]
                       if "1-shot" in c["statement"])
-      gap = float(measured.split("(diff ")[1].split()[0])
-      self.assertIn(f"After stage 1 alone SNAIL was {-gap:.2f} points behind at 1-shot",
-                    deviations)
+      gaps[stage] = -float(measured.split("(diff ")[1].split()[0])
+      self.assertIn(f"fter stage {stage} alone SNAIL was {gaps[stage]:.2f} points "
+                    "behind at 1-shot", deviations)
     # And the best validation errors of the training record.
     errors = [100 * (1 - card.metadata["training"][key]) for key in (
         "best_validation_accuracy", "protonet_best_validation_accuracy")]
@@ -125,9 +131,10 @@ class FewShotClaimsTest(parameterized.TestCase):
     readme = readme_util.flat()
     self.assertIn(f"best validation error SNAIL {errors[0]:.1f}%, the ProtoNet "
                   f"{errors[1]:.1f}%", readme)
-    if "After stage 1 alone" in deviations:
-      self.assertIn(f"after the first stage {'it' if way == 5 else 'SNAIL'} was "
-                    f"{-gap:.2f} points behind at 1-shot", readme)
+    for stage, gap in gaps.items():
+      self.assertIn(f"after the {('first', 'second', 'third')[stage - 1]} stage "
+                    f"{'it' if way == 5 else 'SNAIL'} was {gap:.2f} points behind",
+                    readme)
     recorded_claims = {c["statement"]: c["holds"] for c in card.metadata["claims"]}
     self.assertLen(report.claims, 2)
     for claim in report.claims:
